@@ -1,0 +1,32 @@
+/*
+ * libredir — umbrella header. Including it brings in the whole public API:
+ *   <redir/common.h>   status codes, spans, diagnostics, protocol constants
+ *   <redir/wire.h>     length-encoded values, framing, compressed framing
+ *   <redir/packets.h>  greeting, handshake response, SSLRequest, auth
+ *                      exchange, OK + session state, EOF, ERR, classifier
+ *   <redir/url.h>      redirect URL grammars and the compatibility report
+ *   <redir/redirect.h> redirect extraction and packet builders
+ *   <redir/policy.h>   the client-side follow policy and target cache
+ */
+#ifndef REDIR_REDIR_H
+#define REDIR_REDIR_H
+
+#include "common.h"
+#include "wire.h"
+#include "packets.h"
+#include "url.h"
+#include "redirect.h"
+#include "policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* redir_version returns the library version, "MAJOR.MINOR.PATCH". */
+REDIR_API const char *redir_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

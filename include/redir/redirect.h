@@ -1,0 +1,133 @@
+/*
+ * libredir — the redirect layer: extracting a redirect instruction from a
+ * decoded OK or ERR packet, and building the packets that carry one.
+ *
+ * Carriers (SPEC.md §2):
+ *  - SESSION_TRACK: a SYSTEM_VARIABLES entry named "redirect_url" in an OK
+ *    packet's session state (MariaDB >= 11.3).
+ *  - ERR: an ERR packet whose message is "|human text|host[:port]" (proposed
+ *    design; the code alone never identifies a redirect).
+ *  - LOCATION: a "Location: mysql://..." line in the login OK's info.
+ */
+#ifndef REDIR_REDIRECT_H
+#define REDIR_REDIRECT_H
+
+#include "common.h"
+#include "packets.h"
+#include "url.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum redir_carrier {
+    REDIR_CARRIER_SESSION_TRACK = 0,
+    REDIR_CARRIER_ERR = 1,
+    REDIR_CARRIER_LOCATION = 2
+} redir_carrier;
+
+/* redir_carrier_name: "session-track", "err", "location". */
+REDIR_API const char *redir_carrier_name(redir_carrier c);
+
+/* The default ERR code of the ERR-redirect design. Released servers use 4196
+ * for an unrelated error, so the message format must match as well. */
+#define REDIR_ERR_REDIRECT_DEFAULT_CODE 4196u
+
+typedef struct redir_instruction {
+    redir_carrier carrier;
+    redir_span raw;          /* the carrier's text: URL, ERR message or Location line */
+    redir_span text;         /* ERR carrier: the human-readable part */
+    redir_span scheme;       /* "mysql"/"mariadb"; empty for the ERR carrier */
+    redir_span host;         /* as written (may be percent-encoded for URLs) */
+    uint16_t port;           /* REDIR_DEFAULT_PORT when absent */
+    bool has_port;
+    bool has_user;
+    redir_span user;
+    bool has_password;
+    redir_span password;
+    bool has_database;
+    redir_span database;
+    bool has_ttl;
+    uint64_t ttl;
+} redir_instruction;
+
+/* redir_redirect_from_ok looks for a redirect in a decoded OK packet: a
+ * non-empty redirect_url system variable in its session state (the last one
+ * wins), else — only when login_ok is true — a Location: line in its info.
+ * Returns REDIR_OK with *out filled, REDIR_NOT_FOUND when the packet carries
+ * none (an empty redirect_url means "no redirect"), or an error when a carrier
+ * is present but malformed (REDIR_E_URL_* / REDIR_E_LOCATION_* / session state
+ * errors), with diag->offset relative to the carrier text. URL values are
+ * parsed with the connector grammar. */
+REDIR_API REDIR_NODISCARD redir_status redir_redirect_from_ok(redir_instruction *out,
+                                                              redir_diag *diag,
+                                                              const redir_ok *ok, bool login_ok);
+
+/* redir_redirect_from_err recognises the ERR carrier. expected_code 0 accepts
+ * any code; otherwise the code must match. The message must be
+ * "|text|host[:port]" with a non-empty host. REDIR_NOT_FOUND when the packet
+ * is not a redirect. */
+REDIR_API REDIR_NODISCARD redir_status redir_redirect_from_err(redir_instruction *out,
+                                                               redir_diag *diag,
+                                                               const redir_err *err,
+                                                               uint16_t expected_code);
+
+/* redir_err_redirect_parse splits an ERR-redirect message into its parts. */
+REDIR_API REDIR_NODISCARD redir_status redir_err_redirect_parse(redir_span message,
+                                                                redir_span *text,
+                                                                redir_span *host, bool *has_port,
+                                                                uint16_t *port,
+                                                                redir_diag *diag);
+
+/* ------------------------------------------------------------------------- */
+/* Builders: complete framed packets (4-byte header included)                  */
+/* ------------------------------------------------------------------------- */
+
+/* A tracked system variable for redir_build_ok_redirect's extra list. */
+typedef struct redir_sysvar {
+    redir_span name;
+    redir_span value;
+} redir_sysvar;
+
+/* redir_build_ok_redirect writes an OK packet with sequence id seq whose
+ * session state carries redirect_url = url (one SYSTEM_VARIABLES entry),
+ * preceded by the num_extra variables in extra (pass them to imitate a
+ * MariaDB >= 11.5 login OK listing every tracked variable; the redirect_url
+ * entry is placed where extra has an entry named redirect_url, else last).
+ * status gets SERVER_SESSION_STATE_CHANGED added. Requires
+ * CLIENT_SESSION_TRACK in caps (REDIR_E_MISSING_CAPABILITY). */
+REDIR_API REDIR_NODISCARD redir_status redir_build_ok_redirect(uint8_t *buf, size_t cap,
+                                                               size_t *out_len, uint8_t seq,
+                                                               uint64_t caps, uint16_t status,
+                                                               redir_span url,
+                                                               const redir_sysvar *extra,
+                                                               size_t num_extra);
+
+/* redir_build_err_redirect writes an ERR packet (with '#'+sql_state when
+ * sql_state is 5 bytes, else without) whose message is "|text|host[:port]";
+ * port 0 omits the port. text must not contain '|' (REDIR_E_INVALID_ARGUMENT);
+ * the message is limited to 511 bytes as servers do (REDIR_E_FIELD_TOO_LONG). */
+REDIR_API REDIR_NODISCARD redir_status redir_build_err_redirect(uint8_t *buf, size_t cap,
+                                                                size_t *out_len, uint8_t seq,
+                                                                uint16_t code,
+                                                                redir_span sql_state,
+                                                                redir_span text, redir_span host,
+                                                                uint16_t port);
+
+typedef enum redir_location_form {
+    REDIR_LOCATION_COMMUNITY = 0, /* Location: mysql://[host]:port/?user=U&ttl=N\n */
+    REDIR_LOCATION_AZURE = 1      /* Location: mysql://host:port/user=U[&ttl=N] */
+} redir_location_form;
+
+/* redir_build_location_ok writes an OK packet whose info is a Location: line.
+ * ttl < 0 omits it in the Azure form (the community form requires it:
+ * REDIR_E_INVALID_ARGUMENT). The info is length-encoded (what servers send). */
+REDIR_API REDIR_NODISCARD redir_status redir_build_location_ok(
+    uint8_t *buf, size_t cap, size_t *out_len, uint8_t seq, uint64_t caps, uint16_t status,
+    redir_location_form form, redir_span host, uint16_t port, redir_span user, int64_t ttl);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * The single list of libredir status codes.
+ *
+ * Each row is X(NAME, value, "message"). The enum in <redir/status.h>, the
+ * name table and the message table are all generated from this list, so the
+ * three can never drift apart. Values are stable ABI: append, never renumber.
+ *
+ * Ranges:   0..  9  success and iterator sentinels
+ *          10.. 49  wire decoding
+ *          50.. 59  encoding and arguments
+ *          60.. 79  compression
+ *          80..119  URL grammars and redirect carriers
+ */
+#ifndef REDIR_STATUS_LIST_H
+#define REDIR_STATUS_LIST_H
+
+#define REDIR_STATUS_LIST(X)                                                                   \
+    X(OK, 0, "success")                                                                        \
+    X(DONE, 1, "iteration finished: no more items")                                            \
+    X(NOT_FOUND, 2, "the input carries no such item")                                          \
+    /* wire decoding */                                                                        \
+    X(E_TRUNCATED, 10, "input ends before the field is complete")                              \
+    X(E_TRAILING, 11, "unexpected bytes after the end of the packet")                          \
+    X(E_LENENC_NULL, 12, "length-encoded NULL (0xFB) where a length is required")              \
+    X(E_LENENC_INVALID, 13, "byte 0xFF cannot start a length-encoded integer")                 \
+    X(E_LENGTH_RANGE, 14, "length-encoded value does not fit the remaining bytes")             \
+    X(E_BAD_HEADER, 15, "first payload byte does not match the packet type")                   \
+    X(E_BAD_PROTOCOL_VERSION, 16, "greeting protocol version is not 10")                       \
+    X(E_NO_TERMINATOR, 17, "NUL-terminated string has no terminator")                          \
+    X(E_SEQUENCE, 18, "sequence id does not follow the previous packet")                       \
+    X(E_EMPTY_PACKET, 19, "empty payload where a packet body is required")                     \
+    X(E_BAD_SQLSTATE, 20, "SQLSTATE marker '#' without five state bytes")                      \
+    X(E_BAD_PROGRESS, 21, "malformed progress report")                                         \
+    X(E_STATE_BLOCK, 22, "session state block overruns the packet")                            \
+    X(E_STATE_ENTRY, 23, "session state entry overruns its block")                             \
+    X(E_STATE_VALUE, 24, "session state entry body is malformed for its type")                 \
+    X(E_UNSUPPORTED, 25, "pre-4.1 protocol form is not supported")                             \
+    X(E_MISSING_CAPABILITY, 26, "packet requires a capability flag that is not set")           \
+    X(E_BAD_ATTRIBUTES, 27, "connection attributes are malformed")                             \
+    X(E_PACKET_TOO_LARGE, 28, "payload exceeds the configured maximum")                        \
+    X(E_BAD_AUTH_DATA_LEN, 29, "auth-plugin-data length points past the packet")               \
+    /* encoding and arguments */                                                               \
+    X(E_NOSPACE, 50, "output buffer too small: see the reported size")                         \
+    X(E_INVALID_ARGUMENT, 51, "argument out of range for this field")                          \
+    X(E_FIELD_TOO_LONG, 52, "field is longer than the wire format can carry")                  \
+    /* compression */                                                                          \
+    X(E_DECOMPRESS_LIMIT, 60, "declared uncompressed length exceeds the caller's bound")       \
+    X(E_DECOMPRESS_LENGTH, 61, "inflated size differs from the declared length")               \
+    X(E_ZLIB, 62, "zlib stream is corrupt")                                                    \
+    X(E_SCRATCH, 63, "compression scratch buffer is too small")                                \
+    /* URL grammars and redirect carriers */                                                   \
+    X(E_URL_SCHEME, 80, "scheme is not mysql:// or mariadb://")                                \
+    X(E_URL_EMPTY, 81, "nothing after the scheme")                                             \
+    X(E_URL_HOST, 82, "host is empty or malformed")                                            \
+    X(E_URL_PORT, 83, "port is empty or not decimal digits")                                   \
+    X(E_URL_PORT_RANGE, 84, "port is greater than 65535")                                      \
+    X(E_URL_TRAILING, 85, "unexpected characters after the port")                              \
+    X(E_URL_USERINFO, 86, "user or password part is malformed")                                \
+    X(E_URL_IPV6, 87, "bracketed IPv6 literal is malformed")                                   \
+    X(E_URL_PERCENT, 88, "malformed percent-encoding")                                         \
+    X(E_URL_CHAR, 89, "character not allowed here")                                            \
+    X(E_URL_OPTION, 90, "query option is malformed")                                           \
+    X(E_URL_TOO_MANY_HOSTS, 91, "more hosts than the parser can hold")                         \
+    X(E_URL_ADDRESS, 92, "address=(...) host description is malformed")                        \
+    X(E_URL_TTL, 93, "ttl is not a valid number")                                              \
+    X(E_LOCATION_PREFIX, 94, "info does not start with a Location: mysql:// line")             \
+    X(E_LOCATION_FIELD, 95, "Location: line misses a required part")                           \
+    X(E_ERR_REDIRECT_FORMAT, 96, "ERR message is not of the form |text|host[:port]")
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * libredir — URL grammars of the redirect designs, and the compatibility
+ * report ("which implementations accept this URL and where would they go?").
+ *
+ * All parsers are pure: no allocation, spans view the input, percent-decoding
+ * writes into a caller buffer. See SPEC.md for each grammar's exact rules and
+ * their sources.
+ */
+#ifndef REDIR_URL_H
+#define REDIR_URL_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum redir_grammar {
+    /* Exactly what MariaDB's redirect_url validator accepts: "" or
+     * {mysql,mariadb}://host[:port], host = every byte up to the first ':'. */
+    REDIR_GRAMMAR_MARIADB_SERVER = 0,
+    /* What connectors follow: {mysql,mariadb}://[user[:password]@]host[:port]
+     * [/[database][?key=value[&key=value...]]], [IPv6], percent-encoding. */
+    REDIR_GRAMMAR_CONNECTOR = 1,
+    /* Host-list form: mysql:[replication:|loadbalance:|sequential:]//hostDescription
+     * [,hostDescription...]/[database][?options]. */
+    REDIR_GRAMMAR_MULTI = 2,
+    /* The "Location: mysql://..." info line, community and Azure forms. */
+    REDIR_GRAMMAR_LOCATION = 3
+} redir_grammar;
+
+/* redir_grammar_name / redir_grammar_from_name map to and from
+ * "mariadb-server", "connector", "multi", "location". */
+REDIR_API const char *redir_grammar_name(redir_grammar g);
+REDIR_API bool redir_grammar_from_name(const char *name, redir_grammar *out);
+
+#define REDIR_URL_MAX_HOSTS 16
+#define REDIR_DEFAULT_PORT 3306
+
+typedef struct redir_url_host {
+    redir_span host;   /* as written (percent-encoded if it was); brackets stripped */
+    bool bracketed;    /* written as [IPv6] */
+    bool has_port;
+    uint16_t port;     /* REDIR_DEFAULT_PORT when !has_port */
+    redir_span type;   /* multi grammar address=(type=...): "master"/"slave"; else empty */
+} redir_url_host;
+
+typedef struct redir_url {
+    redir_span scheme;        /* "mysql" or "mariadb" (location: "mysql") */
+    redir_span mode;          /* multi grammar: "replication", "loadbalance", "sequential" or empty */
+    bool has_user;
+    redir_span user;          /* percent-encoded as written */
+    bool has_password;
+    redir_span password;
+    size_t num_hosts;
+    redir_url_host hosts[REDIR_URL_MAX_HOSTS];
+    bool has_path;            /* a '/' followed the authority */
+    redir_span database;      /* path without its leading '/' */
+    bool has_query;
+    redir_span query;         /* after '?', without it; walk with redir_url_option_next */
+    bool has_ttl;
+    uint64_t ttl;             /* the ttl option (or Location ttl field) */
+    bool location_azure;      /* location grammar: the Azure form */
+    bool location_newline;    /* location grammar: the line ended with '\n' */
+} redir_url;
+
+/* redir_url_parse parses in[0..in_len) under grammar g. REDIR_OK when valid
+ * (for the mariadb-server grammar the empty string is valid and yields
+ * num_hosts == 0). Otherwise a REDIR_E_URL_* / REDIR_E_LOCATION_* status with
+ * diag->offset at the offending byte. */
+REDIR_API REDIR_NODISCARD redir_status redir_url_parse(redir_url *out, redir_diag *diag,
+                                                       redir_grammar g, const char *in,
+                                                       size_t in_len);
+
+/* redir_url_option_next walks key=value pairs of a query separated by '&'.
+ * *rest is advanced; REDIR_DONE when empty. A pair without '=' yields an empty
+ * value. Keys and values are returned percent-encoded. */
+REDIR_API REDIR_NODISCARD redir_status redir_url_option_next(redir_span *rest, redir_span *key,
+                                                             redir_span *value);
+
+/* redir_pct_decode writes the percent-decoded form of in into out[0..cap).
+ * The output is never longer than the input. Fails with REDIR_E_URL_PERCENT
+ * (diag offset at the '%') for a '%' not followed by two hex digits, and
+ * REDIR_E_NOSPACE (*out_len = needed) when cap is too small. */
+REDIR_API REDIR_NODISCARD redir_status redir_pct_decode(uint8_t *out, size_t cap,
+                                                        size_t *out_len, redir_diag *diag,
+                                                        redir_span in);
+
+/* ------------------------------------------------------------------------- */
+/* Compatibility report                                                        */
+/* ------------------------------------------------------------------------- */
+
+typedef enum redir_impl {
+    REDIR_IMPL_MARIADB_SERVER = 0,  /* MariaDB server redirect_url validator (11.3+) */
+    REDIR_IMPL_CONNECTOR_NODEJS,    /* MariaDB Connector/Node.js (current npm release) */
+    REDIR_IMPL_CONNECTOR_J,         /* MariaDB Connector/J 3.5 */
+    REDIR_IMPL_R2DBC,               /* MariaDB Connector/R2DBC 1.2 */
+    REDIR_IMPL_MYSQLCONNECTOR_NET,  /* MySqlConnector (.NET) */
+    REDIR_IMPL_MAXSCALE,            /* MaxScale 25.02 listener redirect_url */
+    REDIR_IMPL_MYSQLND_AZURE,       /* mysqlnd_azure (Location: info line) */
+    REDIR_IMPL_COUNT
+} redir_impl;
+
+/* redir_impl_name returns the stable key used in JSON ("mariadb-server",
+ * "connector-nodejs", "connector-j", "r2dbc", "mysqlconnector-net",
+ * "maxscale", "mysqlnd-azure"). */
+REDIR_API const char *redir_impl_name(redir_impl impl);
+
+#define REDIR_COMPAT_HOST_MAX 256
+
+typedef struct redir_compat {
+    bool accepts;          /* the implementation takes this value as a redirect */
+    bool connects;         /* it has a destination (validators such as the server's do not connect) */
+    uint16_t port;         /* where it would connect */
+    size_t host_len;
+    uint8_t host[REDIR_COMPAT_HOST_MAX]; /* host after the implementation's own decoding */
+    bool host_truncated;   /* the decoded host was longer than REDIR_COMPAT_HOST_MAX */
+} redir_compat;
+
+/* redir_compat_report evaluates url against every known implementation's
+ * rule (see SPEC.md, "Compatibility"), filling out[REDIR_IMPL_COUNT]. */
+REDIR_API void redir_compat_report(redir_compat out[REDIR_IMPL_COUNT], const char *url,
+                                   size_t url_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
