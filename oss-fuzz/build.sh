@@ -1,0 +1,3 @@
+#!/bin/bash -eu
+# The build logic lives in the project: fuzz/ossfuzz.sh.
+"$SRC/libredir/fuzz/ossfuzz.sh"
