@@ -58,23 +58,27 @@ typedef struct redir_frame {
 
 /* redir_frame_decode reads one wire packet (header and payload) from the start
  * of in. On success *out views it and *out_size = 4 + payload_len. Fails with
- * REDIR_E_TRUNCATED (diag->needed exact) when in is shorter than that. */
+ * REDIR_E_TRUNCATED when in is shorter than that: diag->needed is exact, the
+ * bytes missing to complete the header while fewer than 4 are present, then
+ * the bytes missing from the payload. */
 REDIR_API REDIR_NODISCARD redir_status redir_frame_decode(redir_frame *out, size_t *out_size,
                                                           redir_diag *diag, const uint8_t *in,
                                                           size_t in_len);
 
 /* redir_frame_encode_header writes the 4-byte header of a packet of
- * payload_len (<= REDIR_MAX_PACKET_PAYLOAD) bytes. */
+ * payload_len (<= REDIR_MAX_PACKET_PAYLOAD, else REDIR_E_INVALID_ARGUMENT)
+ * bytes. */
 REDIR_API REDIR_NODISCARD redir_status redir_frame_encode_header(uint8_t *buf, size_t cap,
                                                                  size_t *out_len,
                                                                  uint32_t payload_len,
                                                                  uint8_t seq);
 
 /* redir_message_encode frames a logical payload of any size: chunks of
- * 0xFFFFFF bytes with consecutive sequence ids starting at seq, and when the
- * size is an exact multiple of 0xFFFFFF (including 0 only if it is zero), a
- * final empty packet. *out_next_seq (optional) receives the sequence id that
- * follows the last packet written. */
+ * 0xFFFFFF bytes with consecutive sequence ids starting at seq (wrapping mod
+ * 256), ended by one chunk shorter than 0xFFFFFF. So a size that is an exact
+ * multiple of 0xFFFFFF gets a final empty packet, and an empty payload is a
+ * single empty packet. *out_next_seq (optional) receives the sequence id that
+ * follows the last packet, also when the call fails with REDIR_E_NOSPACE. */
 REDIR_API REDIR_NODISCARD redir_status redir_message_encode(uint8_t *buf, size_t cap,
                                                             size_t *out_len,
                                                             uint8_t *out_next_seq, uint8_t seq,
@@ -92,17 +96,26 @@ typedef struct redir_message {
 /* redir_message_decode reads one logical packet from the start of in.
  *
  * expected_seq: the sequence id the first chunk must carry, or -1 to accept
- * any; later chunks must each carry the previous id + 1 (mod 256), otherwise
- * REDIR_E_SEQUENCE with diag->offset at the offending header.
+ * any (other values outside 0..255: REDIR_E_INVALID_ARGUMENT); later chunks
+ * must each carry the previous id + 1 (mod 256), otherwise REDIR_E_SEQUENCE
+ * with diag->offset at the offending header.
  *
  * A payload shorter than 0xFFFFFF bytes is returned as a view into in and the
  * join buffer is not touched. Longer payloads are copied, without their
  * headers, into join_buf (join_cap bytes); if that is too small the call fails
  * with REDIR_E_NOSPACE and *out_size is set to the joined payload length so
  * the caller can retry with a larger buffer. max_payload (0 = unlimited)
- * bounds the joined size: REDIR_E_PACKET_TOO_LARGE.
+ * bounds the joined size: REDIR_E_PACKET_TOO_LARGE, diag->offset at the header
+ * of the chunk that crosses it, reported as soon as that header is present.
  *
- * On success *out_size is the number of input bytes consumed. */
+ * REDIR_E_TRUNCATED: diag->offset is where the missing part starts; needed is
+ * the bytes missing to complete a header while fewer than 4 of it are present,
+ * else the bytes missing from the chunk's payload plus, when that chunk is a
+ * full 0xFFFFFF one, the 4-byte header that must follow it.
+ *
+ * The checks run on all chunk headers before anything is copied, so nothing
+ * is written to join_buf unless the call succeeds. On success *out_size is
+ * the number of input bytes consumed. */
 REDIR_API REDIR_NODISCARD redir_status redir_message_decode(redir_message *out, size_t *out_size,
                                                             redir_diag *diag, const uint8_t *in,
                                                             size_t in_len, int expected_seq,
@@ -132,24 +145,40 @@ REDIR_API REDIR_NODISCARD redir_status redir_cframe_decode(redir_cframe *out, si
 
 /* redir_cframe_encode writes a compressed frame header followed by the
  * payload exactly as given in *frame (re-encoding a decoded frame reproduces
- * its bytes). comp_len is taken from frame->payload.len. */
+ * its bytes). comp_len is taken from frame->payload.len (above 0xFFFFFF:
+ * REDIR_E_FIELD_TOO_LONG); uncomp_len above 0xFFFFFF is
+ * REDIR_E_INVALID_ARGUMENT. */
 REDIR_API REDIR_NODISCARD redir_status redir_cframe_encode(uint8_t *buf, size_t cap,
                                                            size_t *out_len,
                                                            const redir_cframe *frame);
 
 /* Scratch memory zlib needs, handed in by the caller so the library never
- * allocates. Any suitably aligned buffer of at least this size works. */
+ * allocates. Any buffer of at least this size works; it needs no particular
+ * alignment and its contents do not matter. zlib 1.2.x/1.3.x uses about
+ * 40 KiB to inflate (windowBits 15) and 262 KiB to deflate (any level,
+ * memLevel 8); the margin covers the alignment padding. */
 #define REDIR_INFLATE_SCRATCH_SIZE (64u * 1024u)
 #define REDIR_DEFLATE_SCRATCH_SIZE (320u * 1024u)
 
 /* redir_cframe_inflate produces the uncompressed bytes of a frame into
- * out[0..cap). A stored frame (uncomp_len == 0) is copied as is. Fails with
- * REDIR_E_DECOMPRESS_LIMIT when uncomp_len exceeds limit (checked before any
- * work), REDIR_E_NOSPACE (*out_len = needed) when cap < uncomp_len,
- * REDIR_E_ZLIB for a corrupt stream, REDIR_E_DECOMPRESS_LENGTH when the stream
- * inflates to a size other than uncomp_len (inflation stops at uncomp_len + 1
- * bytes, so a lying header cannot make it run unbounded), and
- * REDIR_E_SCRATCH when scratch_len < REDIR_INFLATE_SCRATCH_SIZE. */
+ * out[0..cap); on success *out_len is their count. A stored frame
+ * (uncomp_len == 0) is copied as is. The output size is uncomp_len, or
+ * payload.len for a stored frame. Checked in this order, it fails with:
+ *  - REDIR_E_DECOMPRESS_LIMIT when the output size exceeds limit (checked
+ *    before any work, so out and scratch may be NULL);
+ *  - REDIR_E_FIELD_TOO_LONG when payload.len or the output size exceeds
+ *    0xFFFFFF (no wire frame can carry that);
+ *  - REDIR_E_NOSPACE (*out_len = output size) when cap is smaller;
+ *  - REDIR_E_SCRATCH when scratch is NULL or scratch_len is below
+ *    REDIR_INFLATE_SCRATCH_SIZE (also for stored frames);
+ *  - REDIR_E_ZLIB for a corrupt or incomplete stream, an empty payload with
+ *    uncomp_len > 0, or bytes after the end of the stream;
+ *  - REDIR_E_DECOMPRESS_LENGTH when the stream inflates to a size other than
+ *    uncomp_len. At most uncomp_len bytes are written to out and one more is
+ *    inflated to detect a longer stream, so a lying header cannot make
+ *    inflation run unbounded.
+ * On any failure but REDIR_E_NOSPACE *out_len is 0 (out may hold partial
+ * output). */
 REDIR_API REDIR_NODISCARD redir_status redir_cframe_inflate(const redir_cframe *frame,
                                                             uint8_t *out, size_t cap,
                                                             size_t *out_len, size_t limit,
@@ -157,8 +186,14 @@ REDIR_API REDIR_NODISCARD redir_status redir_cframe_inflate(const redir_cframe *
 
 /* redir_cframe_deflate builds a complete compressed frame (header included)
  * carrying data[0..data_len) compressed with zlib at level (0..9, -1 for the
- * default). When data_len < min_len the payload is stored raw with
- * uncompressed length 0, as servers do for short packets. */
+ * default; else REDIR_E_INVALID_ARGUMENT) as one zlib stream. The payload is
+ * stored raw with uncompressed length 0 instead when data_len < min_len (as
+ * servers do for short packets), when data_len is 0 (length 0 means stored),
+ * and when the compressed stream would exceed 0xFFFFFF bytes. data_len above
+ * 0xFFFFFF is REDIR_E_FIELD_TOO_LONG. REDIR_E_SCRATCH when scratch is NULL or
+ * scratch_len is below REDIR_DEFLATE_SCRATCH_SIZE (also for stored frames).
+ * The output is deterministic for given arguments, so REDIR_E_NOSPACE reports
+ * in *out_len the exact size the same call needs. */
 REDIR_API REDIR_NODISCARD redir_status redir_cframe_deflate(uint8_t *buf, size_t cap,
                                                             size_t *out_len, uint8_t seq,
                                                             const uint8_t *data, size_t data_len,
