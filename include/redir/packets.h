@@ -42,28 +42,51 @@ typedef struct redir_greeting {
     bool auth_plugin_nul;      /* the plugin name was NUL-terminated */
 } redir_greeting;
 
-/* redir_greeting_decode decodes an Initial Handshake v10 payload. Part 2 of the
- * auth data is max(13, auth_data_len - 8) bytes when CLIENT_SECURE_CONNECTION
- * is set (auth_data_len 0 included); with CLIENT_PLUGIN_AUTH the plugin name
- * follows, NUL-terminated or running to the end of the payload. Fails with
- * REDIR_E_BAD_PROTOCOL_VERSION (a 0xFF first byte is an ERR packet: decode it
- * with redir_err_decode), REDIR_E_TRUNCATED, REDIR_E_NO_TERMINATOR for a
- * version string without NUL, REDIR_E_BAD_AUTH_DATA_LEN, or REDIR_E_TRAILING
- * for bytes after the plugin name's NUL. */
+/* redir_greeting_decode decodes an Initial Handshake v10 payload. A payload
+ * that ends right after the low capability bits is the pre-4.1 form
+ * (has_ext false). Part 2 of the auth data is max(13, auth_data_len - 8)
+ * bytes, computed on the unsigned byte, when CLIENT_SECURE_CONNECTION is set
+ * (auth_data_len 0 included); with CLIENT_PLUGIN_AUTH the plugin name follows,
+ * NUL-terminated or running to the end of the payload (at least one byte of
+ * it must be there). The MariaDB capabilities are read from reserved[6..9]
+ * only when CLIENT_MYSQL is clear.
+ * Fails with:
+ *  REDIR_E_BAD_PROTOCOL_VERSION (offset 0) when the first byte is not 10; a
+ *    0xFF first byte is an ERR packet: decode it with redir_err_decode;
+ *  REDIR_E_NO_TERMINATOR for a version string without NUL;
+ *  REDIR_E_BAD_AUTH_DATA_LEN when auth_data_len is above 21, so that it asks
+ *    for more than the minimum 13-byte part 2, and that part 2 runs past the
+ *    payload (diag->offset is the auth_data_len byte);
+ *  REDIR_E_TRUNCATED when the payload ends inside a fixed field, inside a
+ *    13-byte part 2 (auth_data_len 0..21: plain truncation), or where the
+ *    plugin name should start;
+ *  REDIR_E_TRAILING for bytes after the plugin name's NUL, or after part 2
+ *    without CLIENT_PLUGIN_AUTH. */
 REDIR_API REDIR_NODISCARD redir_status redir_greeting_decode(redir_greeting *out,
                                                              redir_diag *diag,
                                                              const uint8_t *in, size_t in_len);
 
-/* redir_greeting_encode writes the payload described by *g. The reserved bytes
- * are written from g->reserved, except that bytes 6..9 carry
- * g->capabilities >> 32 when CLIENT_MYSQL is clear. */
+/* redir_greeting_encode writes the payload described by *g; protocol_version
+ * is not read (10 is written). The reserved bytes are written from
+ * g->reserved, except that bytes 6..9 carry g->capabilities >> 32 when
+ * CLIENT_MYSQL is clear. Fails with REDIR_E_INVALID_ARGUMENT when the output
+ * would not decode back to *g: auth_data1 not 8 bytes; a NUL inside
+ * server_version or auth_plugin; without has_ext, capability bits above 15,
+ * part 2 or a plugin name; bits above 31 with CLIENT_MYSQL set; auth_data2
+ * not max(13, auth_data_len - 8) bytes under CLIENT_SECURE_CONNECTION (empty
+ * otherwise); under CLIENT_PLUGIN_AUTH an empty name without NUL; a plugin
+ * name or auth_plugin_nul without it; a span with a NULL pointer and a
+ * non-zero length. */
 REDIR_API REDIR_NODISCARD redir_status redir_greeting_encode(uint8_t *buf, size_t cap,
                                                              size_t *out_len,
                                                              const redir_greeting *g);
 
 /* redir_greeting_scramble copies the auth-plugin-data (part 1 then part 2
- * without its trailing NUL) into out, which must hold 64 bytes; *out_len gets
- * its length (20 for the usual plugins). */
+ * without its last byte when that byte is 0x00) into out[0..cap); *out_len
+ * gets its length: 20 for the usual plugins, 8 for the pre-4.1 form, at most
+ * 254 for an auth_data_len of 0xFF. 64 bytes hold anything with auth_data_len
+ * up to 65. When cap is too small: REDIR_E_NOSPACE with *out_len the size
+ * needed. */
 REDIR_API REDIR_NODISCARD redir_status redir_greeting_scramble(const redir_greeting *g,
                                                                uint8_t *out, size_t cap,
                                                                size_t *out_len);
@@ -94,16 +117,31 @@ typedef struct redir_handshake_response {
     uint8_t zstd_level;
 } redir_handshake_response;
 
-/* redir_handshake_response_decode decodes a HandshakeResponse41 payload. The
+/* redir_handshake_response_decode decodes a HandshakeResponse41 payload.
+ * Fields are present according to the client flags in the packet itself. The
  * auth response is length-encoded with CLIENT_PLUGIN_AUTH_LENENC_DATA, else
  * one length byte with CLIENT_SECURE_CONNECTION, else NUL-terminated. Optional
  * trailing fields whose flag is set but which are absent because the payload
- * ended are reported as absent (has_* false), as servers accept. Fails with
- * REDIR_E_UNSUPPORTED without CLIENT_PROTOCOL_41, REDIR_E_TRUNCATED,
- * REDIR_E_NO_TERMINATOR, REDIR_E_BAD_ATTRIBUTES or REDIR_E_TRAILING. */
+ * ended are reported as absent (has_* false), as servers accept. The
+ * attribute block is walked with redir_attr_next before success is reported.
+ * Fails with REDIR_E_UNSUPPORTED (offset 0) without CLIENT_PROTOCOL_41 (seen
+ * as soon as two bytes are there), REDIR_E_TRUNCATED, REDIR_E_NO_TERMINATOR,
+ * REDIR_E_LENENC_NULL / REDIR_E_LENENC_INVALID for the length of the auth
+ * response or of the attribute block, REDIR_E_BAD_ATTRIBUTES for a malformed
+ * pair inside the block (diag->offset is the failing byte, relative to the
+ * payload) or REDIR_E_TRAILING. */
 REDIR_API REDIR_NODISCARD redir_status redir_handshake_response_decode(
     redir_handshake_response *out, redir_diag *diag, const uint8_t *in, size_t in_len);
 
+/* redir_handshake_response_encode writes *r. Optional fields are written
+ * when their has_* is set. Fails with REDIR_E_UNSUPPORTED without
+ * CLIENT_PROTOCOL_41, REDIR_E_FIELD_TOO_LONG for an auth response over 255
+ * bytes under the one-byte length, and REDIR_E_INVALID_ARGUMENT when the
+ * output would not decode back to *r: a field present without its flag, or
+ * after a flagged field left out; a NUL inside user, database, plugin or a
+ * NUL-terminated auth response; bits above 31 with CLIENT_MYSQL set; a
+ * malformed attribute block; a span with a NULL pointer and a non-zero
+ * length. */
 REDIR_API REDIR_NODISCARD redir_status redir_handshake_response_encode(
     uint8_t *buf, size_t cap, size_t *out_len, const redir_handshake_response *r);
 
@@ -116,22 +154,28 @@ typedef struct redir_attr_iter {
 REDIR_API void redir_attr_iter_init(redir_attr_iter *it, redir_span attributes);
 
 /* redir_attr_next returns REDIR_OK with the next pair, REDIR_DONE at the end,
- * or an error (REDIR_E_TRUNCATED, REDIR_E_LENENC_NULL, ...) for a malformed
- * block; diag->offset is relative to the start of the block. */
+ * or an error (REDIR_E_TRUNCATED, REDIR_E_LENENC_NULL, REDIR_E_LENENC_INVALID)
+ * for a malformed block; diag->offset is relative to the start of the block.
+ * A failed call does not advance the iterator. */
 REDIR_API REDIR_NODISCARD redir_status redir_attr_next(redir_attr_iter *it, redir_span *key,
                                                        redir_span *value, redir_diag *diag);
 
 /* redir_attr_encode_pair appends one key/value pair (two length-encoded
  * strings) to a block being built in buf[0..cap) at offset *len, adding its
- * size to *len even when it does not fit (then REDIR_E_NOSPACE). */
+ * size to *len even when it does not fit (then REDIR_E_NOSPACE). A span with
+ * a NULL pointer and a non-zero length is REDIR_E_INVALID_ARGUMENT (*len is
+ * left alone). */
 REDIR_API REDIR_NODISCARD redir_status redir_attr_encode_pair(uint8_t *buf, size_t cap,
                                                               size_t *len, redir_span key,
                                                               redir_span value);
 
 /* The SSLRequest is the first 32 bytes of a HandshakeResponse41 with
- * CLIENT_SSL set; only capabilities, max_packet, charset and filler are used.
- * redir_ssl_request_decode requires exactly 32 bytes (REDIR_E_TRUNCATED or
- * REDIR_E_TRAILING otherwise) and CLIENT_SSL (REDIR_E_MISSING_CAPABILITY). */
+ * CLIENT_SSL set; only capabilities, max_packet, charset and filler are used
+ * (the filler is kept as sent). redir_ssl_request_decode requires exactly 32
+ * bytes (REDIR_E_TRUNCATED or REDIR_E_TRAILING at offset 32 otherwise) and
+ * CLIENT_SSL (REDIR_E_MISSING_CAPABILITY, offset 0). The encoder fails with
+ * REDIR_E_MISSING_CAPABILITY without CLIENT_SSL and REDIR_E_INVALID_ARGUMENT
+ * for bits above 31 with CLIENT_MYSQL set. */
 REDIR_API REDIR_NODISCARD redir_status redir_ssl_request_decode(redir_handshake_response *out,
                                                                 redir_diag *diag,
                                                                 const uint8_t *in,
@@ -152,17 +196,23 @@ typedef struct redir_auth_switch {
 
 /* redir_auth_switch_decode decodes an AuthSwitchRequest: 0xFE, plugin name
  * (NUL-terminated), plugin data to the end. A payload of just 0xFE is the old
- * form. Fails with REDIR_E_BAD_HEADER, REDIR_E_NO_TERMINATOR. */
+ * form. Fails with REDIR_E_TRUNCATED for an empty payload, REDIR_E_BAD_HEADER
+ * (offset 0) when the first byte is not 0xFE, REDIR_E_NO_TERMINATOR. */
 REDIR_API REDIR_NODISCARD redir_status redir_auth_switch_decode(redir_auth_switch *out,
                                                                 redir_diag *diag,
                                                                 const uint8_t *in,
                                                                 size_t in_len);
 
+/* redir_auth_switch_encode writes *s: just 0xFE for the old form. Fails with
+ * REDIR_E_INVALID_ARGUMENT for an old form with a name or data, a NUL inside
+ * the name, or a span with a NULL pointer and a non-zero length. */
 REDIR_API REDIR_NODISCARD redir_status redir_auth_switch_encode(uint8_t *buf, size_t cap,
                                                                 size_t *out_len,
                                                                 const redir_auth_switch *s);
 
-/* redir_auth_more_data_decode decodes AuthMoreData: 0x01 then data to the end. */
+/* redir_auth_more_data_decode decodes AuthMoreData: 0x01 then data to the end.
+ * Fails with REDIR_E_TRUNCATED for an empty payload and REDIR_E_BAD_HEADER
+ * (offset 0) when the first byte is not 0x01. */
 REDIR_API REDIR_NODISCARD redir_status redir_auth_more_data_decode(redir_span *out_data,
                                                                    redir_diag *diag,
                                                                    const uint8_t *in,
@@ -200,23 +250,33 @@ typedef struct redir_ok {
 } redir_ok;
 
 /* redir_ok_decode decodes an OK packet (header 0x00 or 0xFE) under the
- * negotiated capabilities caps.
+ * negotiated capabilities caps. Status is read with CLIENT_PROTOCOL_41 or
+ * CLIENT_TRANSACTIONS, warnings only with CLIENT_PROTOCOL_41.
  * With CLIENT_SESSION_TRACK: info is length-encoded when any byte remains,
  * and the state block follows when SERVER_SESSION_STATE_CHANGED is set and any
  * byte remains; the flag with the block (or even the info) missing, and a
  * zero-length block, both decode.
  * Without it: remaining bytes are info, length-encoded when they form exactly
  * one length-encoded string, otherwise the rest of the packet.
- * Fails with REDIR_E_BAD_HEADER, REDIR_E_TRUNCATED, REDIR_E_LENENC_NULL,
- * REDIR_E_LENENC_INVALID, REDIR_E_STATE_BLOCK or REDIR_E_TRAILING. The block's
- * entries are not checked here: walk them with redir_session_iter. */
+ * Fails with REDIR_E_BAD_HEADER, REDIR_E_TRUNCATED (empty input, a field cut
+ * short, or an info length running past the packet), REDIR_E_LENENC_NULL,
+ * REDIR_E_LENENC_INVALID, REDIR_E_STATE_BLOCK (the block's length runs past
+ * the packet; diag->offset is the first byte of the block) or REDIR_E_TRAILING
+ * (bytes after the block, or after the info when no block may follow). The
+ * block's entries are not checked here: walk them with redir_session_iter. */
 REDIR_API REDIR_NODISCARD redir_status redir_ok_decode(redir_ok *out, redir_diag *diag,
                                                        const uint8_t *in, size_t in_len,
                                                        uint64_t caps);
 
 /* redir_ok_encode writes *ok under caps. Fields are written when their has_* /
- * form says so; has_session_state requires REDIR_INFO_LENENC (the info always
- * precedes the block). */
+ * form says so; the block is written as a length-encoded string. To keep the
+ * output decodable under the same caps it fails with REDIR_E_INVALID_ARGUMENT
+ * when: the header is not 0x00 or 0xFE; has_status or has_warnings disagrees
+ * with caps (see redir_ok_decode); info_form is REDIR_INFO_ABSENT with a
+ * non-empty info, REDIR_INFO_EOF under CLIENT_SESSION_TRACK, or out of range;
+ * has_session_state is set without CLIENT_SESSION_TRACK, REDIR_INFO_LENENC
+ * (the info always precedes the block) and SERVER_SESSION_STATE_CHANGED in
+ * status; or a span has a NULL pointer and a non-zero length. */
 REDIR_API REDIR_NODISCARD redir_status redir_ok_encode(uint8_t *buf, size_t cap,
                                                        size_t *out_len, const redir_ok *ok,
                                                        uint64_t caps);
@@ -256,26 +316,38 @@ typedef struct redir_session_iter {
 REDIR_API void redir_session_iter_init(redir_session_iter *it, redir_span block);
 
 /* redir_session_next yields the next entry: REDIR_OK, REDIR_DONE after the
- * last, or an error (REDIR_E_STATE_ENTRY when an entry's length runs past the
- * block, REDIR_E_STATE_VALUE when a known type's body is malformed, lenenc
- * errors). diag->offset is relative to the start of the block. After an error
- * the iterator stays failed. Unknown types are returned with only data set. */
+ * last, or an error: REDIR_E_STATE_ENTRY when an entry's length (or its
+ * length prefix) runs past the block, REDIR_E_STATE_VALUE when a known type's
+ * body is malformed (a value running past the body, bytes left after the
+ * value, an empty body; for SYSTEM_VARIABLES every pair is checked), and
+ * REDIR_E_LENENC_NULL / REDIR_E_LENENC_INVALID for 0xFB / 0xFF in a length.
+ * diag->offset is relative to the start of the block. After an error the
+ * iterator stays failed and returns the same status and offset again.
+ * Unknown types are returned with only data set. A STATE_CHANGE body of one
+ * byte is always the raw form; a longer body that is exactly one lenenc
+ * string is the nested form. */
 REDIR_API REDIR_NODISCARD redir_status redir_session_next(redir_session_iter *it,
                                                           redir_session_entry *out,
                                                           redir_diag *diag);
 
 /* redir_sysvar_next walks name/value pairs inside a SYSTEM_VARIABLES body (or
- * more_pairs): *rest is advanced past each pair. REDIR_DONE when empty. */
+ * more_pairs): *rest is advanced past each pair. REDIR_DONE when empty.
+ * Fails with REDIR_E_STATE_VALUE when a length runs past *rest, or a lenenc
+ * error; *rest is then unchanged and diag->offset is relative to it. */
 REDIR_API REDIR_NODISCARD redir_status redir_sysvar_next(redir_span *rest, redir_span *name,
                                                          redir_span *value, redir_diag *diag);
 
 /* Session state entry encoders append one entry to a block being built in
  * buf[0..cap) at offset *len; *len grows by the entry size even when it does
- * not fit (then REDIR_E_NOSPACE), so a NULL buffer measures the block. */
+ * not fit (then REDIR_E_NOSPACE), so a NULL buffer measures the block. A span
+ * with a NULL pointer and a non-zero length is REDIR_E_INVALID_ARGUMENT (and
+ * *len is left alone). */
 REDIR_API REDIR_NODISCARD redir_status redir_session_put_sysvar(uint8_t *buf, size_t cap,
                                                                 size_t *len, redir_span name,
                                                                 redir_span value);
-/* Schema, transaction characteristics and transaction state: one lenenc value. */
+/* Schema, transaction characteristics and transaction state: one lenenc value.
+ * Also writes the nested STATE_CHANGE form and unknown types; types 0 and 3,
+ * whose bodies have another shape, are REDIR_E_INVALID_ARGUMENT. */
 REDIR_API REDIR_NODISCARD redir_status redir_session_put_string(uint8_t *buf, size_t cap,
                                                                 size_t *len, uint8_t type,
                                                                 redir_span value);
@@ -290,7 +362,10 @@ REDIR_API REDIR_NODISCARD redir_status redir_session_put_raw(uint8_t *buf, size_
                                                              size_t *len, uint8_t type,
                                                              redir_span body);
 /* redir_session_put_entry re-encodes a decoded entry (typed encoders for known
- * types in the form it arrived, raw otherwise); the identity on valid input. */
+ * types in the form it arrived, raw otherwise); the identity on valid input.
+ * Known types are written from the typed views (data is ignored), so a
+ * changed value is re-encoded with the right lengths; for SYSTEM_VARIABLES,
+ * more_pairs must be whole name/value pairs (else REDIR_E_INVALID_ARGUMENT). */
 REDIR_API REDIR_NODISCARD redir_status redir_session_put_entry(uint8_t *buf, size_t cap,
                                                                size_t *len,
                                                                const redir_session_entry *e);
@@ -306,8 +381,10 @@ typedef struct redir_eof {
 } redir_eof;
 
 /* redir_eof_decode decodes a legacy EOF packet: 0xFE, then (CLIENT_PROTOCOL_41)
- * warnings and status — warnings first, unlike OK. Payloads of 9 bytes or
- * more are not EOF packets (REDIR_E_BAD_HEADER). */
+ * warnings and status — warnings first, unlike OK; without it the single byte
+ * 0xFE. Payloads of 9 bytes or more are not EOF packets (REDIR_E_BAD_HEADER,
+ * as is any other first byte). Also fails with REDIR_E_TRUNCATED or
+ * REDIR_E_TRAILING. */
 REDIR_API REDIR_NODISCARD redir_status redir_eof_decode(redir_eof *out, redir_diag *diag,
                                                         const uint8_t *in, size_t in_len,
                                                         uint64_t caps);
@@ -336,14 +413,24 @@ typedef struct redir_err {
 } redir_err;
 
 /* redir_err_decode decodes an ERR packet. The '#'+SQLSTATE marker is optional
- * (servers omit it before the handshake). Code 0xFFFF is a progress report
- * when caps has MARIADB_CLIENT_PROGRESS or CLIENT_PROGRESS_OBSOLETE. Fails with
- * REDIR_E_BAD_HEADER, REDIR_E_TRUNCATED, REDIR_E_BAD_SQLSTATE ('#' followed by
- * fewer than five bytes), REDIR_E_BAD_PROGRESS or a lenenc error. */
+ * (servers omit it before the handshake): a '#' right after the code starts
+ * it; the message is the rest, possibly empty. Code 0xFFFF is a progress
+ * report when caps has MARIADB_CLIENT_PROGRESS or CLIENT_PROGRESS_OBSOLETE.
+ * The codec does not judge codes (MariaDB's client ranges 2000-2999 and
+ * 5000-5999 decode like any other). Fails with REDIR_E_BAD_HEADER,
+ * REDIR_E_TRUNCATED (no code), REDIR_E_BAD_SQLSTATE ('#' followed by fewer
+ * than five bytes; diag->offset just after the '#'), REDIR_E_BAD_PROGRESS (a
+ * progress body cut short or whose info length runs past the packet),
+ * REDIR_E_TRAILING (bytes after the progress info) or a lenenc error. */
 REDIR_API REDIR_NODISCARD redir_status redir_err_decode(redir_err *out, redir_diag *diag,
                                                         const uint8_t *in, size_t in_len,
                                                         uint64_t caps);
 
+/* redir_err_encode writes *e: the progress body when is_progress (code must be
+ * 0xFFFF and progress fit 24 bits), else the optional marker and state (then
+ * sql_state must be 5 bytes) and the message. A message starting with '#'
+ * without a state would read back as a marker. All these are
+ * REDIR_E_INVALID_ARGUMENT. */
 REDIR_API REDIR_NODISCARD redir_status redir_err_encode(uint8_t *buf, size_t cap,
                                                         size_t *out_len, const redir_err *e);
 
@@ -376,15 +463,27 @@ typedef enum redir_kind {
     REDIR_KIND_ROW
 } redir_kind;
 
-/* redir_kind_name returns a stable lower-case name ("ok", "auth-switch", ...). */
+/* redir_kind_name returns a stable lower-case name ("ok", "auth-switch", ...);
+ * "unknown" for a value outside the enum. */
 REDIR_API const char *redir_kind_name(redir_kind kind);
 
 /* redir_classify tells what a server payload is from the phase, the
- * negotiated capabilities and its first byte and length. 0xFE alone means an
- * auth switch (old form when the payload is one byte) during AUTH, a legacy
- * EOF (length < 9) or OK-as-EOF (with DEPRECATE_EOF, length < 0xFFFFFF) after
- * a command or in rows, and a row starting with a 9-byte lenenc otherwise. An
- * empty payload is REDIR_KIND_UNKNOWN. */
+ * negotiated capabilities and its first byte and length. 0xFF is ERR in every
+ * phase. 0xFE alone means an auth switch (old form when the payload is one
+ * byte) during AUTH, a legacy EOF (length < 9) or OK-as-EOF (with
+ * DEPRECATE_EOF, length < 0xFFFFFF) after a command, among column definitions
+ * (COM_FIELD_LIST ends its list this way) or in rows, and otherwise a column
+ * count, column definition or row starting with a 9-byte lenenc.
+ *   CONNECT: 0x0A greeting.
+ *   AUTH:    0x00 OK, 0x01 auth-more-data, 0x02 auth-next-factor (with
+ *            CLIENT_MULTI_FACTOR_AUTH only).
+ *   COMMAND: 0x00 OK, 0xFB local-infile, any other byte a column count
+ *            (replies that are not result sets, like COM_STATISTICS text,
+ *            are the caller's to recognise).
+ *   COLUMNS: column definition.
+ *   ROWS:    row, 0x00 included: a text row whose first value is empty, or
+ *            a binary row (which always starts with 0x00).
+ * Anything else, and an empty payload, is REDIR_KIND_UNKNOWN. */
 REDIR_API redir_kind redir_classify(redir_phase phase, uint64_t caps, const uint8_t *payload,
                                     size_t payload_len);
 
