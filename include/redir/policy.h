@@ -43,10 +43,12 @@ typedef enum redir_reason {
     REDIR_REASON_COUNT_
 } redir_reason;
 
-/* "follow-ok", "disabled", ... and a one-line description. */
+/* "follow-ok", "disabled", ... (the enum names in lower case, '-' for '_')
+ * and a one-line description; NULL for a value outside the list. */
 REDIR_API const char *redir_reason_name(redir_reason r);
 REDIR_API const char *redir_reason_message(redir_reason r);
-REDIR_API const char *redir_decision_name(redir_decision d); /* "follow", "defer", "refuse" */
+/* "follow", "defer", "refuse"; NULL for any other value. */
+REDIR_API const char *redir_decision_name(redir_decision d);
 
 typedef enum redir_permit {
     REDIR_PERMIT_DEFAULT = 0, /* follow only over TLS with a verified certificate */
@@ -82,10 +84,28 @@ typedef struct redir_conn_state {
 } redir_conn_state;
 
 /* redir_policy_decide applies the policy to one instruction. The checks run
- * in a fixed order (SPEC.md §5 gives the table): disabled; invalid target;
- * carrier; before TLS; downgrade; permit rules; same server; loop; hop limit;
- * then the deferrals (transaction, more results, commands in flight). The
- * first that applies decides. *out_reason (optional) receives the reason. */
+ * in a fixed order and the first that applies decides (SPEC.md §5.2 gives the
+ * same table):
+ *   1 permit NEVER (or an unknown value)             refuse  DISABLED
+ *   2 empty host or port 0                           refuse  INVALID_TARGET
+ *   3 ERR carrier outside login_phase or disallowed  refuse  CARRIER_NOT_ALLOWED
+ *   4 Location carrier likewise                      refuse  CARRIER_NOT_ALLOWED
+ *   5 before_tls                                     refuse  BEFORE_TLS
+ *   6 tls_requested && !tls_established              refuse  TLS_DOWNGRADE
+ *   7 permit DEFAULT && !tls_established             refuse  NOT_PERMITTED_WITHOUT_TLS
+ *   8 permit DEFAULT && !cert_verified               refuse  NOT_PERMITTED_UNVERIFIED
+ *   9 target == current host:port                    refuse  SAME_SERVER
+ *  10 target in visited                              refuse  LOOP
+ *  11 hops >= max_hops                               refuse  HOP_LIMIT
+ *  12 server_status & IN_TRANS                       defer   IN_TRANSACTION
+ *  13 server_status & MORE_RESULTS_EXISTS            defer   MORE_RESULTS
+ *  14 commands_in_flight > 0                         defer   COMMANDS_IN_FLIGHT
+ *  15 otherwise                                      follow  FOLLOW_OK
+ * Hosts compare without regard to ASCII case; a session-track host is
+ * percent-decoded first. A visited entry is "host:port", "[ipv6]:port", "host"
+ * or "[ipv6]" (no port: 3306); an unbracketed entry with several ':' is an
+ * IPv6 address without port; malformed entries match nothing. NULL p, s or
+ * ins refuse with INVALID_TARGET. *out_reason (optional) receives the reason. */
 REDIR_API redir_decision redir_policy_decide(const redir_policy *p, const redir_conn_state *s,
                                              const redir_instruction *ins,
                                              redir_reason *out_reason);

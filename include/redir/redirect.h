@@ -52,27 +52,43 @@ typedef struct redir_instruction {
 } redir_instruction;
 
 /* redir_redirect_from_ok looks for a redirect in a decoded OK packet: a
- * non-empty redirect_url system variable in its session state (the last one
- * wins), else — only when login_ok is true — a Location: line in its info.
- * Returns REDIR_OK with *out filled, REDIR_NOT_FOUND when the packet carries
- * none (an empty redirect_url means "no redirect"), or an error when a carrier
- * is present but malformed (REDIR_E_URL_* / REDIR_E_LOCATION_* / session state
- * errors), with diag->offset relative to the carrier text. URL values are
- * parsed with the connector grammar. */
+ * non-empty redirect_url system variable in its session state (every entry
+ * and every name/value pair is walked; the last non-empty value wins and an
+ * empty one cancels nothing), else — only when login_ok is true — an info
+ * starting with "Location:". Returns REDIR_OK with *out filled,
+ * REDIR_NOT_FOUND when the packet carries none (an empty redirect_url means
+ * "no redirect"), or an error when a carrier is present but malformed:
+ * REDIR_E_URL_* / REDIR_E_LOCATION_* with diag->offset relative to the carrier
+ * text (out->carrier and out->raw then name that text; every other field is
+ * zero), or a session state error (REDIR_E_STATE_ENTRY, REDIR_E_STATE_VALUE,
+ * lenenc errors) with diag->offset relative to the start of the state block.
+ * URL values are parsed with the connector grammar, Location lines with the
+ * location grammar. Spans in *out view the packet. */
 REDIR_API REDIR_NODISCARD redir_status redir_redirect_from_ok(redir_instruction *out,
                                                               redir_diag *diag,
                                                               const redir_ok *ok, bool login_ok);
 
-/* redir_redirect_from_err recognises the ERR carrier. expected_code 0 accepts
- * any code; otherwise the code must match. The message must be
- * "|text|host[:port]" with a non-empty host. REDIR_NOT_FOUND when the packet
- * is not a redirect. */
+/* redir_redirect_from_err recognises the ERR carrier. It is REDIR_NOT_FOUND
+ * (an ordinary error) for a progress report, when expected_code is not 0 and
+ * differs from the code, and when the message does not start with '|'. A
+ * message that starts with '|' is parsed as redir_err_redirect_parse does:
+ * REDIR_OK with *out filled (scheme empty, text set), or that function's
+ * error with diag->offset relative to the message (out->carrier and out->raw
+ * set, the rest zero). */
 REDIR_API REDIR_NODISCARD redir_status redir_redirect_from_err(redir_instruction *out,
                                                                redir_diag *diag,
                                                                const redir_err *err,
                                                                uint16_t expected_code);
 
-/* redir_err_redirect_parse splits an ERR-redirect message into its parts. */
+/* redir_err_redirect_parse splits an ERR-redirect message "|text|host[:port]"
+ * into its parts (views into message). The host runs from the second '|' to
+ * the first ':' or the end; the port is one or more decimal digits up to
+ * 65535 (leading zeros allowed; absent: *has_port false, *port 3306). Fails
+ * with REDIR_E_ERR_REDIRECT_FORMAT (no leading '|' at offset 0, or no second
+ * '|': offset = message length), REDIR_E_URL_HOST (empty host),
+ * REDIR_E_URL_CHAR (a byte <= 0x20, 0x7F or '|' in the host),
+ * REDIR_E_URL_PORT (no digit after ':', or a non-digit) or
+ * REDIR_E_URL_PORT_RANGE (at the digit that exceeds 65535). */
 REDIR_API REDIR_NODISCARD redir_status redir_err_redirect_parse(redir_span message,
                                                                 redir_span *text,
                                                                 redir_span *host, bool *has_port,
@@ -90,12 +106,17 @@ typedef struct redir_sysvar {
 } redir_sysvar;
 
 /* redir_build_ok_redirect writes an OK packet with sequence id seq whose
- * session state carries redirect_url = url (one SYSTEM_VARIABLES entry),
- * preceded by the num_extra variables in extra (pass them to imitate a
- * MariaDB >= 11.5 login OK listing every tracked variable; the redirect_url
- * entry is placed where extra has an entry named redirect_url, else last).
- * status gets SERVER_SESSION_STATE_CHANGED added. Requires
- * CLIENT_SESSION_TRACK in caps (REDIR_E_MISSING_CAPABILITY). */
+ * session state carries redirect_url = url (one SYSTEM_VARIABLES entry per
+ * variable), together with the num_extra variables in extra (pass them to
+ * imitate a MariaDB >= 11.5 login OK listing every tracked variable): an entry
+ * of extra named redirect_url is written with url as its value, in its place;
+ * without one the redirect_url entry comes last. An empty url writes an empty
+ * value ("no redirect"). Affected rows, last insert id and warnings are 0, the
+ * info is empty, status gets SERVER_SESSION_STATE_CHANGED added. Requires
+ * CLIENT_SESSION_TRACK and CLIENT_PROTOCOL_41 in caps
+ * (REDIR_E_MISSING_CAPABILITY); REDIR_E_INVALID_ARGUMENT for extra == NULL
+ * with num_extra > 0; REDIR_E_FIELD_TOO_LONG when the payload would not fit
+ * one packet (0xFFFFFF bytes). */
 REDIR_API REDIR_NODISCARD redir_status redir_build_ok_redirect(uint8_t *buf, size_t cap,
                                                                size_t *out_len, uint8_t seq,
                                                                uint64_t caps, uint16_t status,
@@ -105,8 +126,10 @@ REDIR_API REDIR_NODISCARD redir_status redir_build_ok_redirect(uint8_t *buf, siz
 
 /* redir_build_err_redirect writes an ERR packet (with '#'+sql_state when
  * sql_state is 5 bytes, else without) whose message is "|text|host[:port]";
- * port 0 omits the port. text must not contain '|' (REDIR_E_INVALID_ARGUMENT);
- * the message is limited to 511 bytes as servers do (REDIR_E_FIELD_TOO_LONG). */
+ * port 0 omits the port. REDIR_E_INVALID_ARGUMENT when text contains '|',
+ * when host is empty or contains ':', '|', a space or a control byte (it could
+ * not be parsed back), or for code 0xFFFF (a progress report); the message is
+ * limited to 511 bytes as servers do (REDIR_E_FIELD_TOO_LONG). */
 REDIR_API REDIR_NODISCARD redir_status redir_build_err_redirect(uint8_t *buf, size_t cap,
                                                                 size_t *out_len, uint8_t seq,
                                                                 uint16_t code,
@@ -119,9 +142,14 @@ typedef enum redir_location_form {
     REDIR_LOCATION_AZURE = 1      /* Location: mysql://host:port/user=U[&ttl=N] */
 } redir_location_form;
 
-/* redir_build_location_ok writes an OK packet whose info is a Location: line.
+/* redir_build_location_ok writes an OK packet whose info is a Location: line
+ * (affected rows, last insert id and warnings 0, status as given).
  * ttl < 0 omits it in the Azure form (the community form requires it:
- * REDIR_E_INVALID_ARGUMENT). The info is length-encoded (what servers send). */
+ * REDIR_E_INVALID_ARGUMENT). The info is length-encoded (what servers send).
+ * Requires CLIENT_PROTOCOL_41 (REDIR_E_MISSING_CAPABILITY).
+ * REDIR_E_INVALID_ARGUMENT for an unknown form, port 0, an empty host or user,
+ * control bytes in either, '&' in the user, ']' in a community host, or ':'
+ * or '/' in an Azure host. */
 REDIR_API REDIR_NODISCARD redir_status redir_build_location_ok(
     uint8_t *buf, size_t cap, size_t *out_len, uint8_t seq, uint64_t caps, uint16_t status,
     redir_location_form form, redir_span host, uint16_t port, redir_span user, int64_t ttl);
