@@ -1,0 +1,498 @@
+#include <string.h>
+
+#include "reader.h"
+#include "url_internal.h"
+
+static const char *const grammar_names[] = {"mariadb-server", "connector", "multi", "location"};
+
+#define NUM_GRAMMARS (sizeof grammar_names / sizeof grammar_names[0])
+
+const char *redir_grammar_name(redir_grammar g) {
+    if ((unsigned)g >= NUM_GRAMMARS) {
+        return NULL;
+    }
+    return grammar_names[g];
+}
+
+bool redir_grammar_from_name(const char *name, redir_grammar *out) {
+    if (name == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < NUM_GRAMMARS; i++) {
+        if (strcmp(name, grammar_names[i]) == 0) {
+            if (out != NULL) {
+                *out = (redir_grammar)i;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+redir_status redir_url_parse(redir_url *out, redir_diag *diag, redir_grammar g, const char *in,
+                             size_t in_len) {
+    if (out == NULL || (in == NULL && in_len > 0)) {
+        return rd_fail(diag, REDIR_E_INVALID_ARGUMENT, 0, 0);
+    }
+    memset(out, 0, sizeof *out);
+    const uint8_t *s = (const uint8_t *)in;
+    redir_status st;
+    switch (g) {
+    case REDIR_GRAMMAR_MARIADB_SERVER:
+        st = redir__url_parse_server(out, diag, s, in_len);
+        break;
+    case REDIR_GRAMMAR_CONNECTOR:
+        st = redir__url_parse_connector(out, diag, s, in_len);
+        break;
+    case REDIR_GRAMMAR_MULTI:
+        st = redir__url_parse_multi(out, diag, s, in_len);
+        break;
+    case REDIR_GRAMMAR_LOCATION:
+        st = redir__url_parse_location(out, diag, s, in_len);
+        break;
+    default:
+        return rd_fail(diag, REDIR_E_INVALID_ARGUMENT, 0, 0);
+    }
+    if (st != REDIR_OK) {
+        memset(out, 0, sizeof *out);
+    }
+    return st;
+}
+
+redir_status redir_url_option_next(redir_span *rest, redir_span *key, redir_span *value) {
+    if (rest == NULL || key == NULL || value == NULL || (rest->ptr == NULL && rest->len > 0)) {
+        return REDIR_E_INVALID_ARGUMENT;
+    }
+    const uint8_t *p = rest->ptr;
+    size_t n = rest->len;
+    /* Empty segments ("a=1&&b=2", a trailing '&') carry no option. */
+    while (n > 0 && p[0] == '&') {
+        p++;
+        n--;
+    }
+    if (n == 0) {
+        *rest = redir_span_of(p, 0);
+        return REDIR_DONE;
+    }
+    const uint8_t *amp = memchr(p, '&', n);
+    size_t seg = amp != NULL ? (size_t)(amp - p) : n;
+    const uint8_t *eq = memchr(p, '=', seg);
+    if (eq != NULL) {
+        size_t klen = (size_t)(eq - p);
+        *key = redir_span_of(p, klen);
+        *value = redir_span_of(eq + 1, seg - klen - 1);
+    } else {
+        *key = redir_span_of(p, seg);
+        *value = redir_span_of(p + seg, 0);
+    }
+    size_t used = amp != NULL ? seg + 1 : seg;
+    *rest = redir_span_of(p + used, n - used);
+    return REDIR_OK;
+}
+
+redir_status redir_pct_decode(uint8_t *out, size_t cap, size_t *out_len, redir_diag *diag,
+                              redir_span in) {
+    if (out_len == NULL || (in.ptr == NULL && in.len > 0) || (out == NULL && cap > 0)) {
+        return rd_fail(diag, REDIR_E_INVALID_ARGUMENT, 0, 0);
+    }
+    /* First pass validates and sizes, so nothing is written for bad input. */
+    size_t need = 0;
+    for (size_t i = 0; i < in.len; i++) {
+        if (in.ptr[i] == '%') {
+            if (in.len - i < 3 || redir__hexval(in.ptr[i + 1]) < 0 ||
+                redir__hexval(in.ptr[i + 2]) < 0) {
+                *out_len = 0;
+                return rd_fail(diag, REDIR_E_URL_PERCENT, i, 0);
+            }
+            i += 2;
+        }
+        need++;
+    }
+    *out_len = need;
+    if (need > cap) {
+        return rd_fail(diag, REDIR_E_NOSPACE, 0, 0);
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < in.len; i++) {
+        uint8_t c = in.ptr[i];
+        if (c == '%') {
+            c = (uint8_t)(redir__hexval(in.ptr[i + 1]) << 4 | redir__hexval(in.ptr[i + 2]));
+            i += 2;
+        }
+        out[o++] = c;
+    }
+    return REDIR_OK;
+}
+
+/* ------------------------------------------------------------------------- */
+
+size_t redir__common_prefix(const uint8_t *s, size_t len, size_t pos, const char *lit) {
+    size_t n = 0;
+    while (lit[n] != '\0' && pos + n < len && s[pos + n] == (uint8_t)lit[n]) {
+        n++;
+    }
+    return n;
+}
+
+redir_status redir__scan_component(const uint8_t *s, size_t from, size_t to, redir__class_fn ok,
+                                   redir_status bad_status, redir_diag *diag) {
+    for (size_t i = from; i < to; i++) {
+        uint8_t c = s[i];
+        if (c == '%') {
+            if (to - i < 3 || redir__hexval(s[i + 1]) < 0 || redir__hexval(s[i + 2]) < 0) {
+                return rd_fail(diag, REDIR_E_URL_PERCENT, i, 0);
+            }
+            i += 2;
+        } else if (!ok(c)) {
+            return rd_fail(diag, bad_status, i, 0);
+        }
+    }
+    return REDIR_OK;
+}
+
+redir_status redir__parse_port(const uint8_t *s, size_t from, size_t to, uint16_t *out,
+                               redir_diag *diag) {
+    if (from >= to || !redir__is_digit(s[from])) {
+        return rd_fail(diag, REDIR_E_URL_PORT, from, 0);
+    }
+    uint32_t v = 0;
+    size_t i = from;
+    for (; i < to && redir__is_digit(s[i]); i++) {
+        v = v * 10 + (uint32_t)(s[i] - '0');
+        /* Checked per digit, so v never exceeds 655359 and cannot wrap. */
+        if (v > 65535) {
+            return rd_fail(diag, REDIR_E_URL_PORT_RANGE, i, 0);
+        }
+    }
+    if (i < to) {
+        return rd_fail(diag, REDIR_E_URL_TRAILING, i, 0);
+    }
+    *out = (uint16_t)v;
+    return REDIR_OK;
+}
+
+bool redir__parse_decimal_u64(const uint8_t *s, size_t from, size_t to, uint64_t *out) {
+    if (from >= to) {
+        return false;
+    }
+    uint64_t v = 0;
+    for (size_t i = from; i < to; i++) {
+        if (!redir__is_digit(s[i])) {
+            return false;
+        }
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) {
+            return false;
+        }
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+static bool is_pchar_no_slash(uint8_t c) {
+    return redir__is_unreserved(c) || redir__is_sub_delim(c) || c == ':' || c == '@';
+}
+
+/* Query bytes of one key or value: '&' separates pairs, and '=' ends a key. */
+static bool is_query_key_char(uint8_t c) {
+    return (is_pchar_no_slash(c) || c == '/' || c == '?') && c != '&' && c != '=';
+}
+
+static bool is_query_value_char(uint8_t c) {
+    return (is_pchar_no_slash(c) || c == '/' || c == '?') && c != '&';
+}
+
+static redir_status parse_query(redir_url *out, const uint8_t *s, size_t from, size_t to,
+                                redir_diag *diag) {
+    size_t a = from;
+    while (a < to) {
+        size_t b = redir__find_byte(s, a, to, '&');
+        size_t eq = redir__find_byte(s, a, b, '=');
+        if (eq == a) {
+            return rd_fail(diag, REDIR_E_URL_OPTION, a, 0);
+        }
+        redir_status st =
+            redir__scan_component(s, a, eq, is_query_key_char, REDIR_E_URL_CHAR, diag);
+        if (st != REDIR_OK) {
+            return st;
+        }
+        size_t vfrom = eq < b ? eq + 1 : b;
+        st = redir__scan_component(s, vfrom, b, is_query_value_char, REDIR_E_URL_CHAR, diag);
+        if (st != REDIR_OK) {
+            return st;
+        }
+        if (eq - a == 3 && memcmp(s + a, "ttl", 3) == 0) {
+            uint64_t ttl;
+            if (!redir__parse_decimal_u64(s, vfrom, b, &ttl)) {
+                return rd_fail(diag, REDIR_E_URL_TTL, vfrom, 0);
+            }
+            out->has_ttl = true;
+            out->ttl = ttl;
+        }
+        if (b == to) {
+            break;
+        }
+        a = b + 1;
+        if (a == to) {
+            /* a trailing '&' leaves an empty pair */
+            return rd_fail(diag, REDIR_E_URL_OPTION, a, 0);
+        }
+    }
+    return REDIR_OK;
+}
+
+redir_status redir__parse_tail(redir_url *out, const uint8_t *s, size_t len, size_t pos,
+                               bool allow_bare_query, redir_diag *diag) {
+    if (pos >= len) {
+        return REDIR_OK;
+    }
+    if (s[pos] == '/') {
+        size_t db_end = redir__find_byte(s, pos + 1, len, '?');
+        redir_status st =
+            redir__scan_component(s, pos + 1, db_end, is_pchar_no_slash, REDIR_E_URL_CHAR, diag);
+        if (st != REDIR_OK) {
+            return st;
+        }
+        out->has_path = true;
+        out->database = redir_span_of(s + pos + 1, db_end - pos - 1);
+        pos = db_end;
+    } else if (s[pos] != '?' || !allow_bare_query) {
+        return rd_fail(diag, REDIR_E_URL_CHAR, pos, 0);
+    }
+    if (pos < len) {
+        /* s[pos] == '?' */
+        redir_status st = parse_query(out, s, pos + 1, len, diag);
+        if (st != REDIR_OK) {
+            return st;
+        }
+        out->has_query = true;
+        out->query = redir_span_of(s + pos + 1, len - pos - 1);
+    }
+    return REDIR_OK;
+}
+
+static bool is_reg_name_char(uint8_t c) {
+    return redir__is_unreserved(c) || redir__is_sub_delim(c);
+}
+
+/* In the multi grammar ',' separates hosts and parentheses delimit address=(...). */
+static bool is_multi_reg_name_char(uint8_t c) {
+    return is_reg_name_char(c) && c != ',' && c != '(' && c != ')';
+}
+
+redir_status redir__parse_reg_name_host(const uint8_t *s, size_t from, size_t to, bool multi,
+                                        redir_diag *diag) {
+    if (from >= to) {
+        return rd_fail(diag, REDIR_E_URL_HOST, from, 0);
+    }
+    redir_status st = redir__scan_component(
+        s, from, to, multi ? is_multi_reg_name_char : is_reg_name_char, REDIR_E_URL_CHAR, diag);
+    if (st != REDIR_OK) {
+        return st;
+    }
+    /* A decoded NUL would cut the name short for every C resolver API. */
+    for (size_t i = from; i + 2 < to; i++) {
+        if (s[i] == '%' && s[i + 1] == '0' && s[i + 2] == '0') {
+            return rd_fail(diag, REDIR_E_URL_HOST, i, 0);
+        }
+    }
+    return REDIR_OK;
+}
+
+/* RFC 6874 ZoneID: 1*( unreserved / pct-encoded ). */
+static bool is_zone_char(uint8_t c) { return redir__is_unreserved(c); }
+
+redir_status redir__parse_ip_literal(const uint8_t *s, size_t from, size_t to, redir_diag *diag) {
+    size_t in_from = from + 1;
+    size_t in_to = to - 1;
+    size_t addr_end = in_to;
+    size_t pct = redir__find_byte(s, in_from, in_to, '%');
+    if (pct < in_to) {
+        if (!redir__has_prefix(s, in_to, pct, "%25")) {
+            return rd_fail(diag, REDIR_E_URL_IPV6, pct, 0);
+        }
+        if (pct + 3 == in_to) {
+            return rd_fail(diag, REDIR_E_URL_IPV6, in_to, 0);
+        }
+        redir_status st =
+            redir__scan_component(s, pct + 3, in_to, is_zone_char, REDIR_E_URL_IPV6, diag);
+        if (st != REDIR_OK) {
+            return st;
+        }
+        addr_end = pct;
+    }
+    uint16_t pieces[8];
+    size_t err;
+    if (!redir__ipv6_parse(s, in_from, addr_end, pieces, &err)) {
+        return rd_fail(diag, REDIR_E_URL_IPV6, err, 0);
+    }
+    return REDIR_OK;
+}
+
+/* The IPv6 parser follows the WHATWG URL standard's algorithm step by step;
+ * it accepts exactly the RFC 4291 text forms (1 to 4 hex digits per piece, at
+ * most one "::", an optional dotted IPv4 tail in the last 32 bits). */
+bool redir__ipv6_parse(const uint8_t *s, size_t from, size_t to, uint16_t pieces[8],
+                       size_t *err_off) {
+    uint16_t addr[8] = {0};
+    int piece = 0;
+    int compress = -1;
+    size_t p = from;
+#define AT(i) ((i) < to ? (int)s[i] : -1)
+#define FAIL(off)           \
+    do {                    \
+        *err_off = (off);   \
+        return false;       \
+    } while (0)
+    if (p >= to) {
+        FAIL(p);
+    }
+    if (AT(p) == ':') {
+        if (AT(p + 1) != ':') {
+            FAIL(p + 1);
+        }
+        p += 2;
+        piece++;
+        compress = piece;
+    }
+    while (p < to) {
+        if (piece == 8) {
+            FAIL(p);
+        }
+        if (s[p] == ':') {
+            if (compress >= 0) {
+                FAIL(p);
+            }
+            p++;
+            piece++;
+            compress = piece;
+            continue;
+        }
+        unsigned value = 0;
+        int length = 0;
+        while (length < 4 && p < to && redir__hexval(s[p]) >= 0) {
+            value = value * 16 + (unsigned)redir__hexval(s[p]);
+            p++;
+            length++;
+        }
+        if (AT(p) == '.') {
+            if (length == 0) {
+                FAIL(p);
+            }
+            p -= (size_t)length;
+            if (piece > 6) {
+                FAIL(p);
+            }
+            int seen = 0;
+            while (p < to) {
+                int part = -1;
+                if (seen > 0) {
+                    if (s[p] == '.' && seen < 4) {
+                        p++;
+                    } else {
+                        FAIL(p);
+                    }
+                }
+                if (!(p < to && redir__is_digit(s[p]))) {
+                    FAIL(p);
+                }
+                while (p < to && redir__is_digit(s[p])) {
+                    int d = s[p] - '0';
+                    if (part == -1) {
+                        part = d;
+                    } else if (part == 0) {
+                        FAIL(p);
+                    } else {
+                        part = part * 10 + d;
+                    }
+                    if (part > 255) {
+                        FAIL(p);
+                    }
+                    p++;
+                }
+                addr[piece] = (uint16_t)(addr[piece] * 0x100 + part);
+                seen++;
+                if (seen == 2 || seen == 4) {
+                    piece++;
+                }
+            }
+            if (seen != 4) {
+                FAIL(p);
+            }
+            break;
+        } else if (AT(p) == ':') {
+            p++;
+            if (p >= to) {
+                FAIL(p);
+            }
+        } else if (p < to) {
+            FAIL(p);
+        }
+        addr[piece] = (uint16_t)value;
+        piece++;
+    }
+    if (compress >= 0) {
+        int swaps = piece - compress;
+        piece = 7;
+        while (piece != 0 && swaps > 0) {
+            uint16_t t = addr[piece];
+            addr[piece] = addr[compress + swaps - 1];
+            addr[compress + swaps - 1] = t;
+            piece--;
+            swaps--;
+        }
+    } else if (piece != 8) {
+        FAIL(to);
+    }
+#undef AT
+#undef FAIL
+    memcpy(pieces, addr, sizeof addr);
+    return true;
+}
+
+size_t redir__ipv6_format(const uint16_t pieces[8], char out[40]) {
+    /* the first longest run of at least two zero pieces */
+    int best = -1;
+    int best_len = 1;
+    for (int i = 0; i < 8;) {
+        if (pieces[i] != 0) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && pieces[j] == 0) {
+            j++;
+        }
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j;
+    }
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            out[n++] = ':';
+            if (i == 0) {
+                out[n++] = ':';
+            }
+            i += best_len - 1;
+            continue;
+        }
+        unsigned v = pieces[i];
+        bool started = false;
+        for (int shift = 12; shift >= 0; shift -= 4) {
+            unsigned d = (v >> shift) & 0xF;
+            if (d != 0 || started || shift == 0) {
+                out[n++] = hex[d];
+                started = true;
+            }
+        }
+        if (i != 7) {
+            out[n++] = ':';
+        }
+    }
+    return n;
+}

@@ -1,0 +1,122 @@
+/*
+ * Internal helpers shared by the URL grammars (url_*.c) and the compatibility
+ * report (compat.c). Positions are byte offsets into the caller's input; no
+ * helper reads at or past the length it is given.
+ */
+#ifndef REDIR_URL_INTERNAL_H
+#define REDIR_URL_INTERNAL_H
+
+#include <string.h>
+
+#include "redir/url.h"
+
+/* --- character classes (RFC 3986 section 2) --- */
+
+static inline bool redir__is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
+
+static inline bool redir__is_alpha(uint8_t c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* redir__hexval: 0..15 for an ASCII hex digit, -1 otherwise. */
+static inline int redir__hexval(uint8_t c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+static inline bool redir__is_unreserved(uint8_t c) {
+    return redir__is_alpha(c) || redir__is_digit(c) || c == '-' || c == '.' || c == '_' ||
+           c == '~';
+}
+
+static inline bool redir__is_sub_delim(uint8_t c) {
+    return c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
+           c == '+' || c == ',' || c == ';' || c == '=';
+}
+
+/* redir__has_prefix: s[pos..len) starts with the NUL-terminated lit. */
+static inline bool redir__has_prefix(const uint8_t *s, size_t len, size_t pos, const char *lit) {
+    size_t n = strlen(lit);
+    return pos <= len && len - pos >= n && (n == 0 || memcmp(s + pos, lit, n) == 0);
+}
+
+/* redir__find_byte: the offset of the first c in s[from..to), or to. */
+static inline size_t redir__find_byte(const uint8_t *s, size_t from, size_t to, uint8_t c) {
+    const uint8_t *p = from < to ? (const uint8_t *)memchr(s + from, c, to - from) : NULL;
+    return p != NULL ? (size_t)(p - s) : to;
+}
+
+/* redir__common_prefix: how many leading bytes of s[pos..len) equal lit. */
+size_t redir__common_prefix(const uint8_t *s, size_t len, size_t pos, const char *lit);
+
+/* --- shared pieces of the grammars (url_common.c) --- */
+
+/* A character-class predicate for redir__scan_component. */
+typedef bool (*redir__class_fn)(uint8_t c);
+
+/* redir__scan_component checks s[from..to): every byte satisfies ok() or is
+ * the start of a "%XX" escape. A '%' without two hex digits yields
+ * E_URL_PERCENT; any other byte bad_status. diag offsets are absolute. */
+redir_status redir__scan_component(const uint8_t *s, size_t from, size_t to, redir__class_fn ok,
+                                   redir_status bad_status, redir_diag *diag);
+
+/* redir__parse_port reads the decimal port at s[from..to) (to > from is not
+ * required): no digit at all -> E_URL_PORT at from; a value above 65535 ->
+ * E_URL_PORT_RANGE at the digit that made it so; a non-digit after at least one
+ * digit -> E_URL_TRAILING at that byte. Leading zeros are allowed. */
+redir_status redir__parse_port(const uint8_t *s, size_t from, size_t to, uint16_t *out,
+                               redir_diag *diag);
+
+/* redir__parse_decimal_u64: s[from..to) is one or more digits whose value fits
+ * 64 bits; false otherwise. */
+bool redir__parse_decimal_u64(const uint8_t *s, size_t from, size_t to, uint64_t *out);
+
+/* redir__parse_tail parses what follows the host list of the connector and
+ * multi grammars, from s[pos] ('/' or '?'; a '?' only when allow_bare_query)
+ * to the end: [/database][?query]; database and query are validated,
+ * query options walked and a "ttl" option stored. */
+redir_status redir__parse_tail(redir_url *out, const uint8_t *s, size_t len, size_t pos,
+                               bool allow_bare_query, redir_diag *diag);
+
+/* redir__parse_reg_name_host checks a non-empty registered name host at
+ * s[from..to) (RFC 3986 reg-name, no percent-encoded NUL; multi excludes ','). */
+redir_status redir__parse_reg_name_host(const uint8_t *s, size_t from, size_t to, bool multi,
+                                        redir_diag *diag);
+
+/* redir__parse_ip_literal checks the literal "[" IPv6 ["%25" zone] "]" that
+ * spans s[from..to): it reads only the inside, s[from + 1 .. to - 1), so the
+ * brackets themselves are the caller's business. Errors are E_URL_IPV6 (or
+ * E_URL_PERCENT inside the zone) at the offending byte. */
+redir_status redir__parse_ip_literal(const uint8_t *s, size_t from, size_t to, redir_diag *diag);
+
+/* redir__ipv6_parse parses an IPv6 address (RFC 4291 section 2.2 text form,
+ * with the stricter IPv4 tail of the WHATWG URL standard: no leading zeros,
+ * each part 0..255) at s[from..to) into eight 16-bit pieces. On failure
+ * returns false with *err_off at the offending byte. */
+bool redir__ipv6_parse(const uint8_t *s, size_t from, size_t to, uint16_t pieces[8],
+                       size_t *err_off);
+
+/* redir__ipv6_format writes the canonical text form (RFC 5952: lower-case,
+ * no leading zeros, the first longest run of two or more zero pieces as "::")
+ * into out (at least 40 bytes) and returns its length. */
+size_t redir__ipv6_format(const uint16_t pieces[8], char out[40]);
+
+/* The grammars: each fills *out (already zeroed) from in[0..len). */
+redir_status redir__url_parse_server(redir_url *out, redir_diag *diag, const uint8_t *in,
+                                     size_t len);
+redir_status redir__url_parse_connector(redir_url *out, redir_diag *diag, const uint8_t *in,
+                                        size_t len);
+redir_status redir__url_parse_multi(redir_url *out, redir_diag *diag, const uint8_t *in,
+                                    size_t len);
+redir_status redir__url_parse_location(redir_url *out, redir_diag *diag, const uint8_t *in,
+                                       size_t len);
+
+#endif

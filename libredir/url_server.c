@@ -1,0 +1,51 @@
+/*
+ * The mariadb-server grammar: MariaDB's own redirect_url check
+ * (sql/sys_vars.cc, validate_redirect_url), byte for byte, quirks included.
+ * The server reads one byte past the value (its terminating NUL) when the
+ * port ends the string; here the end of the input plays that NUL's part.
+ */
+#include "reader.h"
+#include "url_internal.h"
+
+redir_status redir__url_parse_server(redir_url *out, redir_diag *diag, const uint8_t *s,
+                                     size_t len) {
+    if (len == 0) {
+        return REDIR_OK; /* "" clears the redirect */
+    }
+    size_t pos;
+    if (redir__has_prefix(s, len, 0, "mysql://")) {
+        out->scheme = redir_span_of(s, 5);
+        pos = 8;
+    } else if (redir__has_prefix(s, len, 0, "mariadb://")) {
+        out->scheme = redir_span_of(s, 7);
+        pos = 10;
+    } else {
+        size_t a = redir__common_prefix(s, len, 0, "mysql://");
+        size_t b = redir__common_prefix(s, len, 0, "mariadb://");
+        return rd_fail(diag, REDIR_E_URL_SCHEME, a > b ? a : b, 0);
+    }
+    if (pos == len) {
+        return rd_fail(diag, REDIR_E_URL_EMPTY, pos, 0);
+    }
+    /* The host is every byte up to the first ':' and may be empty when a
+     * port follows. */
+    size_t colon = pos;
+    while (colon < len && s[colon] != ':') {
+        colon++;
+    }
+    redir_url_host *h = &out->hosts[0];
+    out->num_hosts = 1;
+    h->host = redir_span_of(s + pos, colon - pos);
+    h->port = REDIR_DEFAULT_PORT;
+    if (colon == len) {
+        return REDIR_OK;
+    }
+    uint16_t port;
+    redir_status st = redir__parse_port(s, colon + 1, len, &port, diag);
+    if (st != REDIR_OK) {
+        return st;
+    }
+    h->has_port = true;
+    h->port = port;
+    return REDIR_OK;
+}
