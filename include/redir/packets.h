@@ -323,9 +323,9 @@ REDIR_API void redir_session_iter_init(redir_session_iter *it, redir_span block)
  * REDIR_E_LENENC_NULL / REDIR_E_LENENC_INVALID for 0xFB / 0xFF in a length.
  * diag->offset is relative to the start of the block. After an error the
  * iterator stays failed and returns the same status and offset again.
- * Unknown types are returned with only data set. A STATE_CHANGE body of one
- * byte is always the raw form; a longer body that is exactly one lenenc
- * string is the nested form. */
+ * Unknown types are returned with only data set. A STATE_CHANGE body that is
+ * exactly one non-empty lenenc string is the nested form; any other body (the
+ * servers' single '1' included) is the raw form. */
 REDIR_API REDIR_NODISCARD redir_status redir_session_next(redir_session_iter *it,
                                                           redir_session_entry *out,
                                                           redir_diag *diag);
@@ -364,8 +364,9 @@ REDIR_API REDIR_NODISCARD redir_status redir_session_put_raw(uint8_t *buf, size_
 /* redir_session_put_entry re-encodes a decoded entry (typed encoders for known
  * types in the form it arrived, raw otherwise); the identity on valid input.
  * Known types are written from the typed views (data is ignored), so a
- * changed value is re-encoded with the right lengths; for SYSTEM_VARIABLES,
- * more_pairs must be whole name/value pairs (else REDIR_E_INVALID_ARGUMENT). */
+ * changed value is re-encoded with the right lengths. REDIR_E_INVALID_ARGUMENT
+ * when SYSTEM_VARIABLES more_pairs are not whole name/value pairs, or a nested
+ * STATE_CHANGE has an empty value (it would read back as the raw form). */
 REDIR_API REDIR_NODISCARD redir_status redir_session_put_entry(uint8_t *buf, size_t cap,
                                                                size_t *len,
                                                                const redir_session_entry *e);
