@@ -75,10 +75,25 @@ static int hex_value(uint8_t c) {
     return -1;
 }
 
-/* Compares host names without regard to ASCII case. When a_encoded, a is a
- * URL host whose %XX escapes are decoded first (a malformed escape stands for
- * itself), so "db%2Dtwo" names the same server as "DB-two". */
+/* A DNS name names the same host with or without the trailing dot of its
+ * fully qualified form; an encoded host may write that dot as "%2E". */
+static redir_span without_root_dot(redir_span h, bool encoded) {
+    if (h.len > 1 && h.ptr[h.len - 1] == '.') {
+        h.len--;
+    } else if (encoded && h.len > 3 && h.ptr[h.len - 3] == '%' && h.ptr[h.len - 2] == '2' &&
+               ascii_lower(h.ptr[h.len - 1]) == 'e') {
+        h.len -= 3;
+    }
+    return h;
+}
+
+/* Compares host names without regard to ASCII case or a trailing dot. When
+ * a_encoded, a is a URL host whose %XX escapes are decoded first (a
+ * malformed escape stands for itself), so "db%2Dtwo" names the same server
+ * as "DB-two". */
 static bool host_equal(redir_span a, bool a_encoded, redir_span b) {
+    a = without_root_dot(a, a_encoded);
+    b = without_root_dot(b, false);
     size_t i = 0;
     size_t j = 0;
     while (i < a.len && j < b.len) {
@@ -99,6 +114,17 @@ static bool host_equal(redir_span a, bool a_encoded, redir_span b) {
         j++;
     }
     return i == a.len && j == b.len;
+}
+
+/* The caller may write the current host as an IPv6 literal in brackets, the
+ * form of a visited entry, while instruction hosts come without them; a host
+ * written exactly like the target is the target, brackets or not. */
+static bool is_current_host(redir_span target, bool encoded, redir_span current) {
+    if (host_equal(target, encoded, current)) {
+        return true;
+    }
+    return current.len >= 2 && current.ptr[0] == '[' && current.ptr[current.len - 1] == ']' &&
+           host_equal(target, encoded, redir_span_of(current.ptr + 1, current.len - 2));
 }
 
 /* Splits a visited entry into host and port: "[v6]:port", "[v6]",
@@ -230,7 +256,7 @@ redir_decision redir_policy_decide(const redir_policy *p, const redir_conn_state
         return decide(out_reason, refuse, REDIR_REASON_NOT_PERMITTED_UNVERIFIED);
     }
     bool encoded = ins->carrier == REDIR_CARRIER_SESSION_TRACK;
-    if (ins->port == s->current_port && host_equal(ins->host, encoded, s->current_host)) {
+    if (ins->port == s->current_port && is_current_host(ins->host, encoded, s->current_host)) {
         return decide(out_reason, refuse, REDIR_REASON_SAME_SERVER);
     }
     if (target_visited(s, ins, encoded)) {

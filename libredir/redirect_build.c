@@ -184,6 +184,31 @@ redir_status redir_build_err_redirect(uint8_t *buf, size_t cap, size_t *out_len,
 
 static const char LOC_PREFIX[] = "Location: mysql://";
 
+/* Longest host and user the Location readers accept (mysqlnd_azure's buffers). */
+#define LOC_FIELD_MAX 128u
+
+/* A host the location grammar reads back unchanged: printable ASCII without
+ * the bytes that delimit the line's parts; ':' only inside the community
+ * form's brackets. */
+static bool location_host_ok(redir_span host, bool community) {
+    if (host.len == 0 || host.len > LOC_FIELD_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < host.len; i++) {
+        uint8_t c = host.ptr[i];
+        if (c <= 0x20 || c >= 0x7F || c == '/' || c == '?' || c == '&' || c == '@' || c == '[' ||
+            c == ']' || (c == ':' && !community)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool location_user_ok(redir_span user) {
+    return user.len > 0 && user.len <= LOC_FIELD_MAX && !span_has_control(user) &&
+           !span_has_byte(user, '&');
+}
+
 redir_status redir_build_location_ok(uint8_t *buf, size_t cap, size_t *out_len, uint8_t seq,
                                      uint64_t caps, uint16_t status, redir_location_form form,
                                      redir_span host, uint16_t port, redir_span user,
@@ -193,14 +218,9 @@ redir_status redir_build_location_ok(uint8_t *buf, size_t cap, size_t *out_len, 
     }
     bool community = form == REDIR_LOCATION_COMMUNITY;
     if ((form != REDIR_LOCATION_COMMUNITY && form != REDIR_LOCATION_AZURE) || port == 0 ||
-        host.len == 0 || user.len == 0 || span_has_control(host) || span_has_control(user) ||
-        span_has_byte(user, '&') || (community && span_has_byte(host, ']')) ||
-        (!community && (span_has_byte(host, ':') || span_has_byte(host, '/'))) ||
+        !location_host_ok(host, community) || !location_user_ok(user) ||
         (community && ttl < 0)) {
         return fail_arg(out_len, REDIR_E_INVALID_ARGUMENT);
-    }
-    if (host.len > REDIR_MAX_PACKET_PAYLOAD || user.len > REDIR_MAX_PACKET_PAYLOAD) {
-        return fail_arg(out_len, REDIR_E_FIELD_TOO_LONG);
     }
     char port_digits[20];
     size_t nport = format_u64(port_digits, port);

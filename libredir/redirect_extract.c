@@ -28,11 +28,12 @@ static bool span_starts_with(redir_span s, const char *lit, size_t lit_len) {
     return s.len >= lit_len && memcmp(s.ptr, lit, lit_len) == 0;
 }
 
+/* Every field but carrier and raw is zero until a carrier parses: the port
+ * included, so a failed extraction never names a usable target. */
 static void instruction_reset(redir_instruction *out, redir_carrier carrier, redir_span raw) {
     memset(out, 0, sizeof *out);
     out->carrier = carrier;
     out->raw = raw;
-    out->port = REDIR_DEFAULT_PORT;
 }
 
 /* Remembers a non-empty redirect_url value; a later one replaces an earlier

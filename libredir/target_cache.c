@@ -52,6 +52,8 @@ redir_status redir_cache_store(redir_target_cache *c, redir_span origin, uint16_
 
 redir_status redir_cache_lookup(redir_target_cache *c, redir_span origin, uint16_t origin_port,
                                 uint64_t now_ms, redir_span *target, uint16_t *target_port) {
+    *target = redir_span_of(NULL, 0);
+    *target_port = 0;
     if (!c->valid) {
         return REDIR_NOT_FOUND;
     }

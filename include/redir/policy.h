@@ -101,11 +101,13 @@ typedef struct redir_conn_state {
  *  13 server_status & MORE_RESULTS_EXISTS            defer   MORE_RESULTS
  *  14 commands_in_flight > 0                         defer   COMMANDS_IN_FLIGHT
  *  15 otherwise                                      follow  FOLLOW_OK
- * Hosts compare without regard to ASCII case; a session-track host is
- * percent-decoded first. A visited entry is "host:port", "[ipv6]:port", "host"
- * or "[ipv6]" (no port: 3306); an unbracketed entry with several ':' is an
- * IPv6 address without port; malformed entries match nothing. NULL p, s or
- * ins refuse with INVALID_TARGET. *out_reason (optional) receives the reason. */
+ * Hosts compare without regard to ASCII case or one trailing dot
+ * ("db.example." is "db.example"); a session-track host is percent-decoded
+ * first; current_host may be written "[ipv6]". Nothing is resolved. A
+ * visited entry is "host:port", "[ipv6]:port", "host" or "[ipv6]" (without a
+ * port: 3306); an unbracketed entry with several ':' is an IPv6 address
+ * without port; malformed entries match nothing. NULL p, s or ins refuse
+ * with INVALID_TARGET. *out_reason (optional) receives the reason. */
 REDIR_API redir_decision redir_policy_decide(const redir_policy *p, const redir_conn_state *s,
                                              const redir_instruction *ins,
                                              redir_reason *out_reason);
@@ -140,7 +142,8 @@ REDIR_API REDIR_NODISCARD redir_status redir_cache_store(redir_target_cache *c,
 
 /* redir_cache_lookup returns REDIR_OK with the cached target for origin when
  * present and unexpired at now_ms (spans view the cache), REDIR_NOT_FOUND
- * otherwise (an expired entry is cleared). */
+ * otherwise (an expired entry is cleared; *target is then empty and
+ * *target_port 0). */
 REDIR_API REDIR_NODISCARD redir_status redir_cache_lookup(redir_target_cache *c,
                                                           redir_span origin,
                                                           uint16_t origin_port, uint64_t now_ms,

@@ -147,9 +147,10 @@ typedef enum redir_location_form {
  * ttl < 0 omits it in the Azure form (the community form requires it:
  * REDIR_E_INVALID_ARGUMENT). The info is length-encoded (what servers send).
  * Requires CLIENT_PROTOCOL_41 (REDIR_E_MISSING_CAPABILITY).
- * REDIR_E_INVALID_ARGUMENT for an unknown form, port 0, an empty host or user,
- * control bytes in either, '&' in the user, ']' in a community host, or ':'
- * or '/' in an Azure host. */
+ * REDIR_E_INVALID_ARGUMENT for an unknown form, port 0, and a host or user the
+ * location grammar (SPEC.md §3.4) could not carry back: an empty or longer
+ * than 128 bytes host or user; a host byte outside 0x21..0x7E or one of
+ * / ? & @ [ ] (and ':' in the Azure form); a control byte or '&' in the user. */
 REDIR_API REDIR_NODISCARD redir_status redir_build_location_ok(
     uint8_t *buf, size_t cap, size_t *out_len, uint8_t seq, uint64_t caps, uint16_t status,
     redir_location_form form, redir_span host, uint16_t port, redir_span user, int64_t ttl);

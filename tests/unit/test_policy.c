@@ -388,7 +388,12 @@ Test(policy, invalid_targets) {
     cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
     cr_assert(eq(int, redir_policy_decide(&p, &s, NULL, &r), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
+    r = REDIR_REASON_FOLLOW_OK;
     cr_assert(eq(int, redir_policy_decide(NULL, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
+    r = REDIR_REASON_FOLLOW_OK;
+    cr_assert(eq(int, redir_policy_decide(&p, NULL, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
     cr_assert(eq(int, redir_policy_decide(&p, NULL, &ins, NULL), REDIR_DECISION_REFUSE));
     /* an out-of-range permit value is treated as NEVER */
     base(&p, &s, &ins);
@@ -430,6 +435,7 @@ Test(policy, same_server_comparison) {
     ins.host = S("db%2");
     s.current_host = S("db%2");
     cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
 }
 
 struct visited_vec {

@@ -167,8 +167,10 @@ Test(build_ok, errors) {
     /* one packet at most: a URL that would push the payload past 0xFFFFFF */
     static const uint8_t big[1];
     redir_span huge = redir_span_of(big, REDIR_MAX_PACKET_PAYLOAD - 20);
+    len = 99;
     cr_assert(eq(int, redir_build_ok_redirect(NULL, 0, &len, 2, CAPS, 0, huge, NULL, 0),
                  REDIR_E_FIELD_TOO_LONG));
+    cr_assert(eq(sz, len, 0));
 }
 
 Test(build_ok, long_url_uses_multi_byte_lengths) {
