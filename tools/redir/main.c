@@ -17,7 +17,7 @@ typedef struct command {
 static const command commands[] = {
     {"decode", cmd_decode, "decode one packet given as hex and print it as JSON"},
     {"url", cmd_url, "parse a redirect URL and report how clients treat it"},
-    /* {"dump", cmd_dump, "decode the MySQL/MariaDB packets of a capture as JSON"}, */
+    {"dump", cmd_dump, "decode the MySQL/MariaDB packets of a capture as JSON"},
     {"replay", cmd_replay, "replay the packets of a capture"},
     {"build", cmd_build, "build a packet carrying a redirect (hex)"},
     /* {"serve", cmd_serve, "answer connections with a redirect"}, */
