@@ -44,12 +44,12 @@ run() {
     fi
 }
 
-run connector_full 0 "" 'mysql://al%40ice:pw@db2.example.com:3307/shop?ttl=60&user=bob&a=1&a=2' <<'EOF'
+run connector_full 0 "" --grammar connector 'mysql://al%40ice:pw@db2.example.com:3307/shop?ttl=60&user=bob&a=1&a=2' <<'EOF'
 {"url":"mysql://al%40ice:pw@db2.example.com:3307/shop?ttl=60&user=bob&a=1&a=2","grammar":"connector","valid":true,"scheme":"mysql","hosts":[{"host":"db2.example.com","port":3307,"type":null}],"user":"al%40ice","password":"pw","database":"shop","options":{"ttl":"60","user":"bob","a":"2"},"ttl":60}
 EOF
 
 # arguments keep their order; the empty argument is a URL; one invalid -> 1
-run order_and_empty 1 "" 'mysql://[::1]:3306' '' 'mysql://h:65536' <<'EOF'
+run order_and_empty 1 "" --grammar connector 'mysql://[::1]:3306' '' 'mysql://h:65536' <<'EOF'
 {"url":"mysql://[::1]:3306","grammar":"connector","valid":true,"scheme":"mysql","hosts":[{"host":"::1","port":3306,"type":null}],"user":null,"password":null,"database":null,"options":{},"ttl":null}
 {"url":"","grammar":"connector","valid":false,"error":"E_URL_SCHEME","message":"scheme is not mysql:// or mariadb://","offset":0}
 {"url":"mysql://h:65536","grammar":"connector","valid":false,"error":"E_URL_PORT_RANGE","message":"port is greater than 65535","offset":14}
@@ -65,17 +65,22 @@ run server_all_valid 0 "" --grammar mariadb-server 'mysql://h/x' <<'EOF'
 {"url":"mysql://h/x","grammar":"mariadb-server","valid":true,"scheme":"mysql","hosts":[{"host":"h/x","port":3306,"type":null}],"user":null,"password":null,"database":null,"options":{},"ttl":null}
 EOF
 
+# Without --grammar the server's validator decides (its quirk: '/' is a host byte).
+run default_grammar_is_server 0 "" 'mysql://h/x' <<'EOF'
+{"url":"mysql://h/x","grammar":"mariadb-server","valid":true,"scheme":"mysql","hosts":[{"host":"h/x","port":3306,"type":null}],"user":null,"password":null,"database":null,"options":{},"ttl":null}
+EOF
+
 # options apply to every URL wherever they stand
 run option_after_url 0 "" 'mysql://h' --grammar mariadb-server <<'EOF'
 {"url":"mysql://h","grammar":"mariadb-server","valid":true,"scheme":"mysql","hosts":[{"host":"h","port":3306,"type":null}],"user":null,"password":null,"database":null,"options":{},"ttl":null}
 EOF
 
-run double_dash 1 "" -- --compat - <<'EOF'
+run double_dash 1 "" --grammar connector -- --compat - <<'EOF'
 {"url":"--compat","grammar":"connector","valid":false,"error":"E_URL_SCHEME","message":"scheme is not mysql:// or mariadb://","offset":0}
 {"url":"-","grammar":"connector","valid":false,"error":"E_URL_SCHEME","message":"scheme is not mysql:// or mariadb://","offset":0}
 EOF
 
-run compat 0 "" --compat 'mysql://h%3A1:3306' <<'EOF'
+run compat 0 "" --grammar connector --compat 'mysql://h%3A1:3306' <<'EOF'
 {"url":"mysql://h%3A1:3306","grammar":"connector","valid":true,"scheme":"mysql","hosts":[{"host":"h%3A1","port":3306,"type":null}],"user":null,"password":null,"database":null,"options":{},"ttl":null,"compat":{"mariadb-server":{"accepts":true,"host":null,"port":null},"connector-nodejs":{"accepts":true,"host":"h:1","port":3306},"connector-j":{"accepts":true,"host":"h:1","port":3306},"r2dbc":{"accepts":true,"host":"h:1","port":3306},"mysqlconnector-net":{"accepts":false,"host":null,"port":null},"maxscale":{"accepts":true,"host":null,"port":null},"mysqlnd-azure":{"accepts":false,"host":null,"port":null}}}
 EOF
 
@@ -96,7 +101,7 @@ run multi 0 "" --grammar multi 'mysql:sequential://h1,address=(host=h2)(type=sla
 EOF
 
 # control characters and bytes that are not UTF-8 are escaped
-run escapes 1 "" $'mysql://h\x01\xff"\\' <<'EOF'
+run escapes 1 "" --grammar connector $'mysql://h\x01\xff"\\' <<'EOF'
 {"url":"mysql://h\u0001\u00ff\"\\","grammar":"connector","valid":false,"error":"E_URL_CHAR","message":"character not allowed here","offset":9}
 EOF
 
@@ -127,7 +132,7 @@ else
     failed=$((failed + 1))
 fi
 # after "--", --help is a URL
-run help_after_double_dash 1 "" -- --help <<'EOF'
+run help_after_double_dash 1 "" --grammar connector -- --help <<'EOF'
 {"url":"--help","grammar":"connector","valid":false,"error":"E_URL_SCHEME","message":"scheme is not mysql:// or mariadb://","offset":0}
 EOF
 

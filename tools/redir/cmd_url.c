@@ -17,9 +17,9 @@ static void url_usage(FILE *out) {
             "Parses each URL and prints one JSON object per URL on its own line, in\n"
             "argument order. An empty argument is a URL too.\n"
             "\n"
-            "  --grammar NAME  mariadb-server: what MariaDB accepts as redirect_url\n"
+            "  --grammar NAME  mariadb-server: what MariaDB accepts as redirect_url (default)\n"
             "                  connector: {mysql,mariadb}://[user[:password]@]host[:port]\n"
-            "                             [/[database][?key=value[&...]]] (default)\n"
+            "                             [/[database][?key=value[&...]]]\n"
             "                  multi: {mysql,mariadb}:[replication:|loadbalance:|sequential:]\n"
             "                         //host[:port][,...][/[database]][?options]\n"
             "                  location: the \"Location: mysql://...\" info line\n"
@@ -170,7 +170,7 @@ int cmd_url(int argc, char **argv) {
             return REDIR_EXIT_OK;
         }
     }
-    redir_grammar g = REDIR_GRAMMAR_CONNECTOR;
+    redir_grammar g = REDIR_GRAMMAR_MARIADB_SERVER;
     bool compat = false;
     char **urls = malloc(sizeof(char *) * (size_t)(argc > 0 ? argc : 1));
     if (urls == NULL) {
