@@ -176,8 +176,11 @@ static bool handle_cframe(dump_session *s, dump_flow_internal *f, dump_dir dir, 
         }
         if (d->inner.cap >= old + out_len && scratch(s) != NULL) {
             size_t got = 0;
-            st = redir_cframe_inflate(cf, d->inner.ptr + old, out_len, &got, FRAME_MAX,
-                                      s->inflate_scratch, REDIR_INFLATE_SCRATCH_SIZE);
+            /* An empty frame may arrive before the buffer exists: no
+             * arithmetic on a NULL pointer, even with offset 0. */
+            uint8_t *dst = d->inner.ptr != NULL ? d->inner.ptr + old : NULL;
+            st = redir_cframe_inflate(cf, dst, out_len, &got, FRAME_MAX, s->inflate_scratch,
+                                      REDIR_INFLATE_SCRATCH_SIZE);
             if (st == REDIR_OK && got == out_len) {
                 ok = true;
                 d->inner.len = old + got;
