@@ -119,8 +119,13 @@ static bool greeting_is_encodable(const redir_greeting *g) {
         return false;
     }
     if (!g->has_ext) {
+        /* The short form ends after the low capability bits: any field that
+         * would follow must be at its zero value, or it would be lost. */
+        static const uint8_t zero_reserved[sizeof g->reserved];
         return caps <= 0xFFFF && g->auth_data2.len == 0 && g->auth_plugin.len == 0 &&
-               !g->auth_plugin_nul;
+               !g->auth_plugin_nul && g->charset == 0 && g->status == 0 &&
+               g->auth_data_len == 0 &&
+               memcmp(g->reserved, zero_reserved, sizeof zero_reserved) == 0;
     }
     if ((caps & REDIR_CLIENT_MYSQL) != 0 && (caps >> 32) != 0) {
         return false;

@@ -219,7 +219,8 @@ static bool response_is_encodable(const redir_handshake_response *r) {
     }
     if ((!r->has_database && r->database.len > 0) ||
         (!r->has_auth_plugin && r->auth_plugin.len > 0) ||
-        (!r->has_attributes && r->attributes.len > 0)) {
+        (!r->has_attributes && r->attributes.len > 0) ||
+        (!r->has_zstd_level && r->zstd_level != 0)) {
         return false;
     }
     if (r->has_attributes && !attributes_valid(r->attributes)) {

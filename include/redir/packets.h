@@ -72,6 +72,7 @@ REDIR_API REDIR_NODISCARD redir_status redir_greeting_decode(redir_greeting *out
  * CLIENT_MYSQL is clear. Fails with REDIR_E_INVALID_ARGUMENT when the output
  * would not decode back to *g: auth_data1 not 8 bytes; a NUL inside
  * server_version or auth_plugin; without has_ext, capability bits above 15,
+ * a non-zero charset, status, auth_data_len or reserved byte,
  * part 2 or a plugin name; bits above 31 with CLIENT_MYSQL set; auth_data2
  * not max(13, auth_data_len - 8) bytes under CLIENT_SECURE_CONNECTION (empty
  * otherwise); under CLIENT_PLUGIN_AUTH an empty name without NUL; a plugin
@@ -84,9 +85,9 @@ REDIR_API REDIR_NODISCARD redir_status redir_greeting_encode(uint8_t *buf, size_
 /* redir_greeting_scramble copies the auth-plugin-data (part 1 then part 2
  * without its last byte when that byte is 0x00) into out[0..cap); *out_len
  * gets its length: 20 for the usual plugins, 8 for the pre-4.1 form, at most
- * 254 for an auth_data_len of 0xFF. 64 bytes hold anything with auth_data_len
- * up to 65. When cap is too small: REDIR_E_NOSPACE with *out_len the size
- * needed. */
+ * 255 (an auth_data_len of 0xFF and a part 2 not ending in 0x00). 64 bytes
+ * hold anything with auth_data_len up to 64. When cap is too small:
+ * REDIR_E_NOSPACE with *out_len the size needed. */
 REDIR_API REDIR_NODISCARD redir_status redir_greeting_scramble(const redir_greeting *g,
                                                                uint8_t *out, size_t cap,
                                                                size_t *out_len);
@@ -137,7 +138,8 @@ REDIR_API REDIR_NODISCARD redir_status redir_handshake_response_decode(
  * when their has_* is set. Fails with REDIR_E_UNSUPPORTED without
  * CLIENT_PROTOCOL_41, REDIR_E_FIELD_TOO_LONG for an auth response over 255
  * bytes under the one-byte length, and REDIR_E_INVALID_ARGUMENT when the
- * output would not decode back to *r: a field present without its flag, or
+ * output would not decode back to *r: a field present without its flag (a
+ * non-zero zstd_level without has_zstd_level included), or
  * after a flagged field left out; a NUL inside user, database, plugin or a
  * NUL-terminated auth response; bits above 31 with CLIENT_MYSQL set; a
  * malformed attribute block; a span with a NULL pointer and a non-zero
@@ -172,7 +174,8 @@ REDIR_API REDIR_NODISCARD redir_status redir_attr_encode_pair(uint8_t *buf, size
 /* The SSLRequest is the first 32 bytes of a HandshakeResponse41 with
  * CLIENT_SSL set; only capabilities, max_packet, charset and filler are used
  * (the filler is kept as sent). redir_ssl_request_decode requires exactly 32
- * bytes (REDIR_E_TRUNCATED or REDIR_E_TRAILING at offset 32 otherwise) and
+ * bytes (REDIR_E_TRUNCATED at the field that is cut, with diag->needed, or
+ * REDIR_E_TRAILING at offset 32) and
  * CLIENT_SSL (REDIR_E_MISSING_CAPABILITY, offset 0). The encoder fails with
  * REDIR_E_MISSING_CAPABILITY without CLIENT_SSL and REDIR_E_INVALID_ARGUMENT
  * for bits above 31 with CLIENT_MYSQL set. */

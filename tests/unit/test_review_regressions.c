@@ -326,3 +326,61 @@ Test(review_cache, miss_clears_the_outputs) {
     cr_assert(eq(sz, t.len, 0));
     cr_assert(eq(u16, tp, 0));
 }
+
+/* A short (pre-4.1) greeting has no place for the fields after the low
+ * capability bits: the encoder must refuse non-zero values there instead of
+ * dropping them. */
+Test(review_regressions, short_greeting_refuses_fields_it_cannot_carry) {
+    static const uint8_t a1[8] = {'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a'};
+    redir_greeting g;
+    memset(&g, 0, sizeof g);
+    g.server_version = redir_span_of("v", 1);
+    g.auth_data1 = redir_span_of(a1, 8);
+    g.capabilities = 0x0200;
+    g.has_ext = false;
+    uint8_t buf[64];
+    size_t n;
+    cr_assert(eq(int, redir_greeting_encode(buf, sizeof buf, &n, &g), REDIR_OK));
+    cr_assert(eq(sz, n, 18));
+    g.charset = 8;
+    cr_assert(eq(int, redir_greeting_encode(buf, sizeof buf, &n, &g), REDIR_E_INVALID_ARGUMENT));
+    g.charset = 0;
+    g.status = 2;
+    cr_assert(eq(int, redir_greeting_encode(buf, sizeof buf, &n, &g), REDIR_E_INVALID_ARGUMENT));
+    g.status = 0;
+    g.auth_data_len = 21;
+    cr_assert(eq(int, redir_greeting_encode(buf, sizeof buf, &n, &g), REDIR_E_INVALID_ARGUMENT));
+    g.auth_data_len = 0;
+    g.reserved[9] = 1;
+    cr_assert(eq(int, redir_greeting_encode(buf, sizeof buf, &n, &g), REDIR_E_INVALID_ARGUMENT));
+}
+
+/* A zstd level without its presence flag would be dropped on the wire. */
+Test(review_regressions, response_refuses_zstd_level_without_flag) {
+    redir_handshake_response r;
+    memset(&r, 0, sizeof r);
+    r.capabilities = REDIR_CLIENT_PROTOCOL_41 | REDIR_CLIENT_SECURE_CONNECTION;
+    uint8_t buf[64];
+    size_t n;
+    cr_assert(eq(int, redir_handshake_response_encode(buf, sizeof buf, &n, &r), REDIR_OK));
+    r.zstd_level = 5;
+    cr_assert(eq(int, redir_handshake_response_encode(buf, sizeof buf, &n, &r),
+                 REDIR_E_INVALID_ARGUMENT));
+    r.capabilities |= REDIR_CLIENT_ZSTD_COMPRESSION;
+    r.has_zstd_level = true;
+    cr_assert(eq(int, redir_handshake_response_encode(buf, sizeof buf, &n, &r), REDIR_OK));
+    redir_handshake_response back;
+    cr_assert(eq(int, redir_handshake_response_decode(&back, NULL, buf, n), REDIR_OK));
+    cr_assert(eq(u8, back.zstd_level, 5));
+}
+
+/* SSLRequest truncation names the field that is cut, like every decoder. */
+Test(review_regressions, ssl_request_truncation_offset) {
+    const uint8_t in[] = {0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x21, 0x00};
+    const uint8_t *g = guard_copy(0, in, sizeof in);
+    redir_handshake_response r;
+    redir_diag d;
+    cr_assert(eq(int, redir_ssl_request_decode(&r, &d, g, sizeof in), REDIR_E_TRUNCATED));
+    cr_assert(eq(sz, d.offset, 9));
+    cr_assert(eq(sz, d.needed, 22));
+}
