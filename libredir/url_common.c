@@ -496,3 +496,67 @@ size_t redir__ipv6_format(const uint16_t pieces[8], char out[40]) {
     }
     return n;
 }
+
+redir_status redir__parse_scheme(redir_url *out, const uint8_t *s, size_t len, size_t *pos,
+                                redir_diag *diag) {
+    if (redir__has_prefix(s, len, 0, "mysql://")) {
+        out->scheme = redir_span_of(s, 5);
+        *pos = 8;
+    } else if (redir__has_prefix(s, len, 0, "mariadb://")) {
+        out->scheme = redir_span_of(s, 7);
+        *pos = 10;
+    } else {
+        size_t a = redir__common_prefix(s, len, 0, "mysql://");
+        size_t b = redir__common_prefix(s, len, 0, "mariadb://");
+        return rd_fail(diag, REDIR_E_URL_SCHEME, a > b ? a : b, 0);
+    }
+    if (*pos == len) {
+        return rd_fail(diag, REDIR_E_URL_EMPTY, *pos, 0);
+    }
+    return REDIR_OK;
+}
+
+redir_status redir__parse_host_port(redir_url_host *h, const uint8_t *s, size_t from, size_t to,
+                                    bool multi, redir_diag *diag) {
+    if (from == to) {
+        return rd_fail(diag, REDIR_E_URL_HOST, from, 0);
+    }
+    size_t port_colon;
+    if (s[from] == '[') {
+        size_t close = redir__find_byte(s, from + 1, to, ']');
+        if (close == to) {
+            /* Check the inside as if ']' ended the authority, to name the
+             * first byte that cannot belong to the literal. */
+            redir_status st = redir__parse_ip_literal(s, from, to + 1, diag);
+            return st != REDIR_OK ? st : rd_fail(diag, REDIR_E_URL_IPV6, to, 0);
+        }
+        redir_status st = redir__parse_ip_literal(s, from, close + 1, diag);
+        if (st != REDIR_OK) {
+            return st;
+        }
+        h->host = redir_span_of(s + from + 1, close - from - 1);
+        h->bracketed = true;
+        if (close + 1 < to && s[close + 1] != ':') {
+            return rd_fail(diag, REDIR_E_URL_CHAR, close + 1, 0);
+        }
+        port_colon = close + 1;
+    } else {
+        port_colon = redir__find_byte(s, from, to, ':');
+        redir_status st = redir__parse_reg_name_host(s, from, port_colon, multi, diag);
+        if (st != REDIR_OK) {
+            return st;
+        }
+        h->host = redir_span_of(s + from, port_colon - from);
+    }
+    h->port = REDIR_DEFAULT_PORT;
+    if (port_colon < to) {
+        uint16_t port;
+        redir_status st = redir__parse_port(s, port_colon + 1, to, &port, diag);
+        if (st != REDIR_OK) {
+            return st;
+        }
+        h->has_port = true;
+        h->port = port;
+    }
+    return REDIR_OK;
+}

@@ -119,4 +119,17 @@ redir_status redir__url_parse_multi(redir_url *out, redir_diag *diag, const uint
 redir_status redir__url_parse_location(redir_url *out, redir_diag *diag, const uint8_t *in,
                                        size_t len);
 
+/* redir__parse_scheme reads "mysql://" or "mariadb://" (case-sensitive) at
+ * the start of s, sets out->scheme and *pos to the byte after "//"; fails
+ * with E_URL_SCHEME (offset: the first byte that differs from both) or
+ * E_URL_EMPTY when nothing follows. */
+redir_status redir__parse_scheme(redir_url *out, const uint8_t *s, size_t len, size_t *pos,
+                                 redir_diag *diag);
+
+/* redir__parse_host_port reads host[:port] or [ip-literal][:port] at
+ * s[from..to) into *h (port REDIR_DEFAULT_PORT when absent). multi selects
+ * the host-list grammar's host characters. */
+redir_status redir__parse_host_port(redir_url_host *h, const uint8_t *s, size_t from, size_t to,
+                                    bool multi, redir_diag *diag);
+
 #endif

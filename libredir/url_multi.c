@@ -125,46 +125,6 @@ static redir_status parse_address(redir_url_host *h, const uint8_t *s, size_t fr
     return REDIR_OK;
 }
 
-static redir_status parse_simple(redir_url_host *h, const uint8_t *s, size_t from, size_t to,
-                                 redir_diag *diag) {
-    size_t port_colon;
-    if (s[from] == '[') {
-        size_t close = redir__find_byte(s, from + 1, to, ']');
-        if (close == to) {
-            redir_status st = redir__parse_ip_literal(s, from, to + 1, diag);
-            return st != REDIR_OK ? st : rd_fail(diag, REDIR_E_URL_IPV6, to, 0);
-        }
-        redir_status st = redir__parse_ip_literal(s, from, close + 1, diag);
-        if (st != REDIR_OK) {
-            return st;
-        }
-        h->host = redir_span_of(s + from + 1, close - from - 1);
-        h->bracketed = true;
-        if (close + 1 < to && s[close + 1] != ':') {
-            return rd_fail(diag, REDIR_E_URL_CHAR, close + 1, 0);
-        }
-        port_colon = close + 1;
-    } else {
-        port_colon = redir__find_byte(s, from, to, ':');
-        redir_status st = redir__parse_reg_name_host(s, from, port_colon, true, diag);
-        if (st != REDIR_OK) {
-            return st;
-        }
-        h->host = redir_span_of(s + from, port_colon - from);
-    }
-    h->port = REDIR_DEFAULT_PORT;
-    if (port_colon < to) {
-        uint16_t port;
-        redir_status st = redir__parse_port(s, port_colon + 1, to, &port, diag);
-        if (st != REDIR_OK) {
-            return st;
-        }
-        h->has_port = true;
-        h->port = port;
-    }
-    return REDIR_OK;
-}
-
 static const char *const modes[] = {"replication", "loadbalance", "sequential"};
 
 redir_status redir__url_parse_multi(redir_url *out, redir_diag *diag, const uint8_t *s,
@@ -217,7 +177,7 @@ redir_status redir__url_parse_multi(redir_url *out, redir_diag *diag, const uint
         redir_url_host *h = &out->hosts[out->num_hosts];
         redir_status st = redir__has_prefix(s, b, a, "address=")
                               ? parse_address(h, s, a + 8, b, diag)
-                              : parse_simple(h, s, a, b, diag);
+                              : redir__parse_host_port(h, s, a, b, true, diag);
         if (st != REDIR_OK) {
             return st;
         }

@@ -13,19 +13,9 @@ redir_status redir__url_parse_server(redir_url *out, redir_diag *diag, const uin
         return REDIR_OK; /* "" clears the redirect */
     }
     size_t pos;
-    if (redir__has_prefix(s, len, 0, "mysql://")) {
-        out->scheme = redir_span_of(s, 5);
-        pos = 8;
-    } else if (redir__has_prefix(s, len, 0, "mariadb://")) {
-        out->scheme = redir_span_of(s, 7);
-        pos = 10;
-    } else {
-        size_t a = redir__common_prefix(s, len, 0, "mysql://");
-        size_t b = redir__common_prefix(s, len, 0, "mariadb://");
-        return rd_fail(diag, REDIR_E_URL_SCHEME, a > b ? a : b, 0);
-    }
-    if (pos == len) {
-        return rd_fail(diag, REDIR_E_URL_EMPTY, pos, 0);
+    redir_status sst = redir__parse_scheme(out, s, len, &pos, diag);
+    if (sst != REDIR_OK) {
+        return sst;
     }
     /* The host is every byte up to the first ':' and may be empty when a
      * port follows. */
