@@ -117,6 +117,26 @@ int fuzz_encode_checked(fuzz_encoder enc, const void *ctx, const uint8_t **out, 
             FUZZ_CHECK(enc_buf[i] == 0xA5);
         }
     }
+    /* A buffer with no room at all, and one half the size: still nothing
+     * written at or past cap, and the same size reported. */
+    memset(enc_buf, 0xA5, need + 64);
+    size_t zero = 0;
+    fuzz_lib_enter();
+    st = enc(enc_buf, 0, &zero, ctx);
+    fuzz_lib_leave();
+    FUZZ_CHECK(need == 0 ? st == REDIR_OK : st == REDIR_E_NOSPACE);
+    FUZZ_CHECK(zero == need && enc_buf[0] == 0xA5);
+    if (need >= 4) {
+        size_t half = need / 2;
+        size_t again = 0;
+        fuzz_lib_enter();
+        st = enc(enc_buf, half, &again, ctx);
+        fuzz_lib_leave();
+        FUZZ_CHECK(st == REDIR_E_NOSPACE && again == need);
+        for (size_t i = half; i < need + 64; i++) {
+            FUZZ_CHECK(enc_buf[i] == 0xA5);
+        }
+    }
     memset(enc_buf + need, 0x5A, 64);
     size_t got = 0;
     fuzz_lib_enter();

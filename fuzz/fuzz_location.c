@@ -15,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         FUZZ_CHECK(redir_status_is_error(st) && d.offset <= size);
     }
+    size_t loc_off = d.offset;
     /* The same text as the info of a login OK: extraction agrees with the parser. */
     redir_ok ok;
     memset(&ok, 0, sizeof ok);
@@ -32,10 +33,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_lib_enter();
     redir_status ex = redir_redirect_from_ok(&ins, &d, &back, true);
     fuzz_lib_leave();
+    bool prefix = size >= 9 && memcmp(data, "Location:", 9) == 0;
     if (st == REDIR_OK) {
         FUZZ_CHECK(ex == REDIR_OK && ins.carrier == REDIR_CARRIER_LOCATION);
+        FUZZ_CHECK(ins.host.len == u.hosts[0].host.len &&
+                   memcmp(ins.host.ptr, u.hosts[0].host.ptr, ins.host.len) == 0);
+        FUZZ_CHECK(ins.user.len == u.user.len && memcmp(ins.user.ptr, u.user.ptr, u.user.len) == 0);
+        FUZZ_CHECK(ins.port == u.hosts[0].port && ins.has_ttl == u.has_ttl && ins.ttl == u.ttl);
+    } else if (prefix) {
+        /* a line that starts like one but is malformed is an error, at the
+         * same place */
+        FUZZ_CHECK(ex == st && d.offset == loc_off && ins.carrier == REDIR_CARRIER_LOCATION);
     } else {
-        FUZZ_CHECK(ex != REDIR_OK);
+        FUZZ_CHECK(ex == REDIR_NOT_FOUND);
     }
+    /* only the login OK carries it */
+    fuzz_lib_enter();
+    ex = redir_redirect_from_ok(&ins, &d, &back, false);
+    fuzz_lib_leave();
+    FUZZ_CHECK(ex == REDIR_NOT_FOUND);
     return 0;
 }

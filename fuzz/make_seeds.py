@@ -5,8 +5,10 @@ Each capture's TCP streams are reassembled with tshark, split into protocol
 packets, and each packet is filed under the harness that decodes it
 (fuzz/corpus/<harness>/<sha1>). Harnesses that take capabilities from the
 first two input bytes get the prefix for "MariaDB default" or "MySQL 8".
-URL, Location and ERR-redirect seeds come from the vectors in SPEC.md's
-sources. Run from the repository root: fuzz/make_seeds.py pcaps/*.pcap*
+Whole conversations become fuzz_dump_flow inputs (segments in capture
+order) and small captures are fuzz_pcap seeds as they are. URL, Location and
+ERR-redirect seeds come from the vectors in SPEC.md's sources. Run from the
+repository root: fuzz/make_seeds.py pcaps/*.pcap*
 """
 import hashlib
 import os
@@ -71,6 +73,36 @@ def packets(data):
             break
         yield data[pos:pos + 4 + n]
         pos += 4 + n
+
+
+def segments(pcap):
+    """TCP payload segments in capture order: {stream: [(from_port, bytes)]}."""
+    cmd = ["tshark", "-r", pcap, "-Y", "tcp.len>0", "-T", "fields", "-e", "tcp.stream",
+           "-e", "tcp.srcport", "-e", "tcp.payload"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    result = defaultdict(list)
+    for line in out.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3 or not parts[2]:
+            continue
+        result[parts[0]].append((int(parts[1]), bytes.fromhex(parts[2].replace(":", ""))))
+    return result
+
+
+def dump_flow_seed(segs, server_port, options):
+    """fuzz_dump_flow input: options, then one record per segment."""
+    out = bytearray([options])
+    for port, payload in segs:
+        s2c = 0x80 if port == server_port else 0
+        while payload:
+            chunk, payload = payload[:65535], payload[65535:]
+            if len(chunk) < 63:
+                out.append(s2c | len(chunk))
+            else:
+                out.append(s2c | 0x3F)
+                out += len(chunk).to_bytes(2, "little")
+            out += chunk
+    return bytes(out)
 
 
 def classify_flow(server, client):
@@ -141,6 +173,27 @@ def main(paths):
                 server_port = sport if sport in SERVER_PORTS else dport
             client_port = dport if server_port == sport else sport
             classify_flow(sides.get(server_port, b""), sides.get(client_port, b""))
+        # The flow harness and the capture reader get whole conversations.
+        try:
+            by_seg = segments(pcap)
+        except subprocess.CalledProcessError:
+            by_seg = {}
+        for stream, segs in by_seg.items():
+            if stream not in ports_of:
+                continue
+            sport, dport = ports_of[stream]
+            server_port = sport if sport in SERVER_PORTS else dport
+            for p, data in segs:
+                if data[4:5] == b"\x0a" and data[3:4] == b"\x00":
+                    server_port = p
+            # 0x01 SYN handshake, 0x04 FIN at the end; 0x12 adds small limits;
+            # a server port other than 3306 is tracked by its greeting
+            opts = 0x05 if server_port == 3306 else 0x07
+            save("dump_flow", dump_flow_seed(segs, server_port, opts))
+            save("dump_flow", dump_flow_seed(segs[:12], server_port, opts | 0x10))
+        if os.path.getsize(pcap) <= MAX_LEN:
+            with open(pcap, "rb") as f:
+                save("pcap", f.read())
     lenenc = [b"\x00", b"\xfa", b"\xfb", b"\xfc\xfb\x00", b"\xfd\x00\x00\x01",
               b"\xfe\x00\x00\x00\x01\x00\x00\x00\x00", b"\xff", b"\x05hello"]
     for v in lenenc:
