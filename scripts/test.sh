@@ -54,7 +54,7 @@ mkdir -p build
 step "gcc build (-Werror)" build default
 step "gcc tests" run_ctest default
 step "asan+ubsan build" build asan
-step "asan+ubsan tests" run_ctest asan -E '^(live_|interop_)'
+step "asan+ubsan tests" run_ctest asan -E '^(live_|interop_|install_)'
 step "clang build (-Werror)" build clang -DREDIR_BUILD_BENCH=OFF
 step "clang unit tests" run_ctest clang -R '^(unit|cxx_headers|library_symbols)$'
 step "libFuzzer build" build fuzz
