@@ -1,6 +1,9 @@
 #include "fuzz_common.h"
 
-static int in_library;
+/* Thread-local: the hooks run for every thread's allocations, and the
+ * fuzzing engine and the sanitizer runtime allocate on their own threads
+ * while the fuzzing thread is inside the library. */
+static _Thread_local int in_library;
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
