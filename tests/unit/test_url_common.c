@@ -7,16 +7,7 @@
 
 #include "redir/url.h"
 #include "testutil.h"
-
-struct url_vec {
-    const char *in;
-    size_t len;
-    const char *want;
-};
-
-void url_canon(char *out, size_t cap, redir_grammar g, redir_status st, const redir_diag *d,
-               const redir_url *u);
-void url_run_table(redir_grammar g, const struct url_vec *v, size_t n);
+#include "url_vectors.h"
 
 typedef struct sbuf {
     char *p;

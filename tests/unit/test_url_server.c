@@ -6,18 +6,10 @@
 
 #include "redir/url.h"
 #include "testutil.h"
+#include "url_vectors.h"
 
-struct url_vec {
-    const char *in;
-    size_t len;
-    const char *want;
-};
-
-void url_run_table(redir_grammar g, const struct url_vec *v, size_t n);
-
-#define V(lit, want) {lit, sizeof(lit) - 1, want}
-#define RUN(table) \
-    url_run_table(REDIR_GRAMMAR_MARIADB_SERVER, table, sizeof table / sizeof table[0])
+#define V URL_VEC
+#define RUN(table) URL_RUN(REDIR_GRAMMAR_MARIADB_SERVER, table)
 
 /* mysql-test/suite/sys_vars/r/redirect.result: every value SET there. The
  * keyword DEFAULT sets "", which is the first row; NULL is rejected before
