@@ -214,17 +214,11 @@ static void unexpected(rp_resp *r, const uint8_t *p, size_t n) {
     rp_str_free(&s);
 }
 
-/* A result set or response terminator: 0xFE shorter than a 9-byte lenenc
- * row/column count, or (DEPRECATE_EOF) an OK-as-EOF shorter than a full
- * frame. */
+/* A result set or response terminator: the library's classifier settles
+ * what a 0xFE packet is under the negotiated capabilities. */
 static bool is_terminator(const rp_resp *r, const uint8_t *p, size_t n) {
-    if (n == 0 || p[0] != HDR_EOF) {
-        return false;
-    }
-    if ((r->caps & REDIR_CLIENT_DEPRECATE_EOF) != 0) {
-        return n < REDIR_MAX_PACKET_PAYLOAD;
-    }
-    return n < 9;
+    redir_kind k = redir_classify(REDIR_PHASE_ROWS, r->caps, p, n);
+    return k == REDIR_KIND_EOF || k == REDIR_KIND_OK_AS_EOF;
 }
 
 /* terminator ends a result set, field list or bare EOF response; true when
