@@ -52,8 +52,9 @@ loc=$("$redir" build location --host db2.example.com --port 3306 --user alice --
 echo "Location: $loc"
 show decode --header "$loc"
 section "will clients follow these redirect_url values? (redir url --compat, as a table)"
-"$redir" url --compat -- "mariadb://db2:3306" "mysql://db2/" "mysql://:3306" \
-  "MARIADB://db2" "mariadb://db2:99999" "mysql://h%3A1:3306" "mysql://u:p@db2:3306" |
+# some of these are invalid on purpose, so `redir url` exits 1 here
+{ "$redir" url --compat -- "mariadb://db2:3306" "mysql://db2/" "mysql://:3306" \
+  "MARIADB://db2" "mariadb://db2:99999" "mysql://h%3A1:3306" "mysql://u:p@db2:3306" || true; } |
   python3 -c '
 import json, sys
 rows = [json.loads(line) for line in sys.stdin]
