@@ -10,6 +10,10 @@
  *          50.. 59  encoding and arguments
  *          60.. 79  compression
  *          80..119  URL grammars and redirect carriers
+ *         120..139  command phase and response tracker
+ *         140..149  streaming framer
+ *         150..169  client engine and authentication
+ *         170..189  server engine
  */
 #ifndef REDIR_STATUS_LIST_H
 #define REDIR_STATUS_LIST_H
@@ -65,6 +69,15 @@
     X(E_URL_TTL, 93, "ttl is not a valid number")                                              \
     X(E_LOCATION_PREFIX, 94, "info does not start with a Location: mysql:// line")             \
     X(E_LOCATION_FIELD, 95, "Location: line misses a required part")                           \
-    X(E_ERR_REDIRECT_FORMAT, 96, "ERR message is not of the form |text|host[:port]")
+    X(E_ERR_REDIRECT_FORMAT, 96, "ERR message is not of the form |text|host[:port]")     \
+    /* command phase and response tracker */                                                   \
+                                                                                               \
+    /* streaming framer */                                                                     \
+                                                                                               \
+    /* client engine and authentication */                                                     \
+                                                                                               \
+    /* server engine */                                                                        \
+                                                                                               \
+    /* end of list */
 
 #endif
