@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mariadb-server.sh start|stop|status|env DIR
+# mariadb-server.sh start|stop|status|env|init DIR
 #
 # Runs a private MariaDB server (Debian's mariadbd) for tests and captures:
 # its own datadir, socket, pid file and error log under DIR, listening on
@@ -7,6 +7,9 @@
 #
 #   start  initialise DIR if needed, start the server, wait until it answers,
 #          create the test accounts; does nothing if it already runs
+#   init   only create the datadir DIR/data (mariadb-install-db); a copy of
+#          it serves as the datadir of another DIR (start then skips the
+#          installation but still creates the accounts)
 #   stop   shut the server down and wait for it to exit; no-op if not running
 #   status exit 0 if the server answers, 1 otherwise
 #   env    print shell exports describing the running server
@@ -19,14 +22,17 @@
 # The administrator connects over the socket as the system user (unix_socket).
 #
 # Environment: MARIADB_START_TIMEOUT (seconds, default 60),
-#              MARIADB_EXTRA_ARGS (appended to the mariadbd command line).
+#              MARIADB_EXTRA_ARGS (appended to the mariadbd command line),
+#              MARIADB_SERVER_ID (the server's @@server_id, default 1),
+#              MARIADB_CA_DIR (a certificate authority shared with other
+#              servers, see make-certs.sh; default: one of DIR's own).
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export PATH=$PATH:/usr/sbin:/sbin
 
 usage() {
-    echo "usage: $0 start|stop|status|env DIR" >&2
+    echo "usage: $0 start|stop|status|env|init DIR" >&2
     exit 2
 }
 
@@ -152,6 +158,7 @@ launch() {
         --collation-server=utf8mb4_general_ci \
         --local-infile=1 \
         --max-connections=500 \
+        --server-id="${MARIADB_SERVER_ID:-1}" \
         ${MARIADB_EXTRA_ARGS:-} \
         </dev/null >/dev/null 2>>"$errlog" &
     local child=$!
@@ -184,17 +191,9 @@ do_start() {
     fi
 
     command -v mariadbd >/dev/null || die "mariadbd not found (apt-get install mariadb-server)"
-    "$script_dir/make-certs.sh" "$certdir" || die "certificate generation failed"
-
-    if [[ ! -d $datadir/mysql ]]; then
-        rm -rf "$datadir"
-        mkdir -p "$datadir"
-        mariadb-install-db --no-defaults --user="$run_user" --datadir="$datadir" \
-            --auth-root-authentication-method=socket --skip-test-db \
-            --skip-name-resolve --innodb-log-file-size=16M >"$dir/install.log" 2>&1 \
-            || { tail -n 30 "$dir/install.log" >&2; die "mariadb-install-db failed"; }
-        rm -f "$dir/.provisioned"
-    fi
+    "$script_dir/make-certs.sh" "$certdir" ${MARIADB_CA_DIR:+"$MARIADB_CA_DIR"} \
+        || die "certificate generation failed"
+    do_init
 
     local attempt
     for attempt in 1 2 3 4 5; do
@@ -207,6 +206,18 @@ do_start() {
     if [[ ! -f $dir/.provisioned ]]; then
         provision || die "creating the test accounts failed"
         touch "$dir/.provisioned"
+    fi
+}
+
+do_init() {
+    if [[ ! -d $datadir/mysql ]]; then
+        rm -rf "$datadir"
+        mkdir -p "$datadir"
+        mariadb-install-db --no-defaults --user="$run_user" --datadir="$datadir" \
+            --auth-root-authentication-method=socket --skip-test-db \
+            --skip-name-resolve --innodb-log-file-size=16M >"$dir/install.log" 2>&1 \
+            || { tail -n 30 "$dir/install.log" >&2; die "mariadb-install-db failed"; }
+        rm -f "$dir/.provisioned"
     fi
 }
 
@@ -229,8 +240,9 @@ do_stop() {
 
 do_env() {
     server_pid >/dev/null && answers || die "no server running under $dir"
-    local version
+    local version server_id
     version=$(admin_sql -e 'SELECT VERSION()')
+    server_id=$(admin_sql -e 'SELECT @@server_id')
     cat <<EOF
 export MARIADB_DIR='$dir'
 export MARIADB_HOST=127.0.0.1
@@ -238,6 +250,7 @@ export MARIADB_PORT=$(<"$portfile")
 export MARIADB_SOCKET='$socket'
 export MARIADB_PID=$(<"$pidfile")
 export MARIADB_VERSION='$version'
+export MARIADB_SERVER_ID=$server_id
 export MARIADB_CA='$certdir/ca.pem'
 export MARIADB_CERT='$certdir/server-cert.pem'
 export MARIADB_KEY='$certdir/server-key.pem'
@@ -258,5 +271,6 @@ case $action in
     stop) do_stop ;;
     status) server_pid >/dev/null && answers ;;
     env) do_env ;;
+    init) do_init ;;
     *) usage ;;
 esac
