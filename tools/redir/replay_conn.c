@@ -20,6 +20,8 @@
 
 #include <redir/redir.h>
 
+#include "net.h"
+
 #define READ_CHUNK (256u * 1024u)
 
 #if defined(__GNUC__)
@@ -46,70 +48,17 @@ static int fail_ssl(rp_conn *c, const char *what) {
     return -1;
 }
 
-static int connect_one(const struct addrinfo *ai, int timeout_s, char *why, size_t why_len) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-        snprintf(why, why_len, "socket: %s", strerror(errno));
-        return -1;
-    }
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-        snprintf(why, why_len, "fcntl: %s", strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-        if (errno != EINPROGRESS) {
-            snprintf(why, why_len, "connect: %s", strerror(errno));
-            close(fd);
-            return -1;
-        }
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        int n = poll(&p, 1, timeout_s * 1000);
-        int soerr = 0;
-        socklen_t len = sizeof soerr;
-        if (n == 0) {
-            snprintf(why, why_len, "connect: timed out after %d s", timeout_s);
-            close(fd);
-            return -1;
-        }
-        if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
-            snprintf(why, why_len, "connect: %s", strerror(n < 0 ? errno : soerr));
-            close(fd);
-            return -1;
-        }
-    }
-    struct timeval tv = {.tv_sec = timeout_s, .tv_usec = 0};
-    int one = 1;
-    if (fcntl(fd, F_SETFL, flags) < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) ||
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) ||
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one)) {
-        snprintf(why, why_len, "socket options: %s", strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 int rp_conn_open(rp_conn *c, const char *host, const char *port, int timeout_s) {
     memset(c, 0, sizeof *c);
-    c->fd = -1;
-    struct addrinfo hints;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    struct addrinfo *res = NULL;
-    int gai = getaddrinfo(host, port, &hints, &res);
-    if (gai != 0) {
-        return fail(c, "cannot resolve the server address: %s", gai_strerror(gai));
-    }
-    char why[200] = "no address";
-    for (const struct addrinfo *ai = res; ai != NULL && c->fd < 0; ai = ai->ai_next) {
-        c->fd = connect_one(ai, timeout_s, why, sizeof why);
-    }
-    freeaddrinfo(res);
+    c->fd = net_connect(host, port, timeout_s * 1000, c->err, sizeof c->err);
     if (c->fd < 0) {
-        return fail(c, "%s", why);
+        return -1;
+    }
+    if (net_set_timeouts(c->fd, timeout_s * 1000) != 0) {
+        fail(c, "socket options: %s", strerror(errno));
+        close(c->fd);
+        c->fd = -1;
+        return -1;
     }
     c->inflate_scratch = rp_xmalloc(REDIR_INFLATE_SCRATCH_SIZE);
     c->deflate_scratch = rp_xmalloc(REDIR_DEFLATE_SCRATCH_SIZE);
