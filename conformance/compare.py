@@ -54,8 +54,13 @@ def load_dump(fh):
     return packets, events, summaries
 
 
+def length_of(obj):
+    # goldens (and dump output before schema 2) say "len"; dump says "length"
+    return obj["len"] if "len" in obj else obj["length"]
+
+
 def key_of(obj):
-    return (obj["frame"], obj["src"], obj["dst"], obj["seq"], obj["len"])
+    return (obj["frame"], obj["src"], obj["dst"], obj["seq"], length_of(obj))
 
 
 def review_matches(rv, key):
@@ -201,7 +206,8 @@ def main():
     if draft:
         for kind, g, ours, detail in problems:
             rec = g if g is not None else ours
-            m = {k: rec[k] for k in ("frame", "src", "dst", "seq", "len")} if rec else None
+            m = ({"frame": rec["frame"], "src": rec["src"], "dst": rec["dst"], "seq": rec["seq"],
+                  "len": length_of(rec)} if rec else None)
             if kind == "field":
                 out = {"match": m, "field": detail[0], "tshark": detail[1], "expect": detail[2],
                        "reason": "TODO"}
@@ -224,7 +230,7 @@ def main():
             rec = g if g is not None else ours
             where = "frame %s %s seq %s len %s" % (rec["frame"], rec.get("dir", "") or
                                                    (rec["src"] + ">" + rec["dst"]),
-                                                   rec["seq"], rec["len"]) if rec else ""
+                                                   rec["seq"], length_of(rec)) if rec else ""
             print("  %s %s %s" % (kind, where, detail if detail is not None else ""))
         if len(problems) > 20:
             print("  ... %d more" % (len(problems) - 20))

@@ -1,13 +1,17 @@
 /* redir build: the redirect carriers as framed packets, printed as hex. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <redir/redir.h>
 
+#include "cli_opts.h"
 #include "commands.h"
 #include "hex.h"
+#include "out.h"
 
 #define MAX_VARS 32
 
@@ -49,17 +53,20 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out) {
 static redir_span span_str(const char *s) { return redir_span_of(s, s ? strlen(s) : 0); }
 
 int cmd_build(int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return REDIR_EXIT_OK;
-        }
+    if (cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return REDIR_EXIT_OK;
     }
-    if (argc < 2) {
-        usage(stderr);
-        return REDIR_EXIT_USAGE;
-    }
-    const char *carrier = argv[1];
+    static const struct option longopts[] = {
+        {"azure", no_argument, NULL, 'A'},   {"no-sql-state", no_argument, NULL, 'N'},
+        {"url", required_argument, NULL, 'u'}, {"host", required_argument, NULL, 'H'},
+        {"text", required_argument, NULL, 't'}, {"user", required_argument, NULL, 'U'},
+        {"sql-state", required_argument, NULL, 's'}, {"port", required_argument, NULL, 'p'},
+        {"seq", required_argument, NULL, 'q'}, {"code", required_argument, NULL, 'c'},
+        {"ttl", required_argument, NULL, 'T'}, {"status", required_argument, NULL, 'S'},
+        {"caps", required_argument, NULL, 'C'}, {"var", required_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},    {NULL, 0, NULL, 0},
+    };
     const char *url = NULL, *host = NULL, *text = "", *user = NULL, *sql_state = "HY000";
     unsigned long seq = 2, port = 0, code = REDIR_ERR_REDIRECT_DEFAULT_CODE;
     long long ttl = -1;
@@ -69,56 +76,67 @@ int cmd_build(int argc, char **argv) {
     redir_sysvar vars[MAX_VARS];
     size_t num_vars = 0;
 
-    for (int i = 2; i < argc; i++) {
-        const char *opt = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = 1;
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        const char *val = optarg;
         unsigned long n;
-        if (strcmp(opt, "--azure") == 0) {
+        switch (c) {
+        case 'A':
             azure = 1;
-            takes = 0;
-        } else if (strcmp(opt, "--no-sql-state") == 0) {
+            break;
+        case 'N':
             sql_state = "";
-            takes = 0;
-        } else if (val == NULL) {
-            return usage_error("missing value or unknown option", opt);
-        } else if (strcmp(opt, "--url") == 0) {
+            break;
+        case 'u':
             url = val;
-        } else if (strcmp(opt, "--host") == 0) {
+            break;
+        case 'H':
             host = val;
-        } else if (strcmp(opt, "--text") == 0) {
+            break;
+        case 't':
             text = val;
-        } else if (strcmp(opt, "--user") == 0) {
+            break;
+        case 'U':
             user = val;
-        } else if (strcmp(opt, "--sql-state") == 0) {
+            break;
+        case 's':
             sql_state = val;
-        } else if (strcmp(opt, "--port") == 0) {
+            break;
+        case 'p':
             if (!parse_num(val, 65535, &port)) {
                 return usage_error("bad port", val);
             }
             have_port = 1;
-        } else if (strcmp(opt, "--seq") == 0) {
+            break;
+        case 'q':
             if (!parse_num(val, 255, &seq)) {
                 return usage_error("bad sequence id", val);
             }
-        } else if (strcmp(opt, "--code") == 0) {
+            break;
+        case 'c':
             if (!parse_num(val, 65535, &code)) {
                 return usage_error("bad error code", val);
             }
-        } else if (strcmp(opt, "--ttl") == 0) {
+            break;
+        case 'T':
             if (!parse_num(val, 0x7fffffffUL, &n)) {
                 return usage_error("bad ttl", val);
             }
             ttl = (long long)n;
-        } else if (strcmp(opt, "--status") == 0) {
+            break;
+        case 'S':
             if (!hex_parse_u64(val, &status) || status > 0xFFFF) {
                 return usage_error("bad status", val);
             }
-        } else if (strcmp(opt, "--caps") == 0) {
+            break;
+        case 'C':
             if (!hex_parse_u64(val, &caps)) {
                 return usage_error("bad capabilities", val);
             }
-        } else if (strcmp(opt, "--var") == 0) {
+            break;
+        case 'v': {
             const char *eq = strchr(val, '=');
             if (eq == NULL || eq == val || num_vars == MAX_VARS) {
                 return usage_error("--var wants NAME=VALUE", val);
@@ -126,11 +144,22 @@ int cmd_build(int argc, char **argv) {
             vars[num_vars].name = redir_span_of(val, (size_t)(eq - val));
             vars[num_vars].value = span_str(eq + 1);
             num_vars++;
-        } else {
-            return usage_error("unknown option", opt);
+            break;
         }
-        i += takes;
+        case ':':
+            return usage_error("missing value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option", argv[optind - 1]);
+        }
     }
+    if (optind >= argc) {
+        usage(stderr);
+        return REDIR_EXIT_USAGE;
+    }
+    if (argc - optind > 1) {
+        return usage_error("unexpected argument", argv[optind + 1]);
+    }
+    const char *carrier = argv[optind];
 
     uint8_t buf[1024];
     size_t len = 0;
@@ -162,9 +191,15 @@ int cmd_build(int argc, char **argv) {
         fprintf(stderr, "redir build: %s: %s\n", redir_status_name(st), redir_status_message(st));
         return REDIR_EXIT_FAILURE;
     }
-    for (size_t i = 0; i < len; i++) {
-        printf("%02x", buf[i]);
+    outbuf o;
+    out_init_fd(&o, STDOUT_FILENO, false);
+    out_hex(&o, buf, len);
+    out_byte(&o, '\n');
+    bool written = out_flush(&o);
+    out_free(&o);
+    if (!written) {
+        fprintf(stderr, "redir build: cannot write the output\n");
+        return REDIR_EXIT_FAILURE;
     }
-    printf("\n");
     return REDIR_EXIT_OK;
 }

@@ -1,12 +1,15 @@
 /* redir decode: one packet from hex on the command line to one JSON line. */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <redir/redir.h>
 
+#include "cli_opts.h"
 #include "commands.h"
 #include "hex.h"
 #include "json.h"
@@ -87,69 +90,48 @@ static int set_kind(decode_args *a, const char *name) {
     return REDIR_EXIT_OK;
 }
 
-/* option_value matches "--name VALUE" and "--name=VALUE"; *i advances past
- * a separate value. Returns 1 on a match with *value set, 0 when arg is
- * another option, -1 when the value is missing. */
-static int option_value(const char *name, int argc, char **argv, int *i, const char **value) {
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(arg, name, n) != 0) {
-        return 0;
-    }
-    if (arg[n] == '=') {
-        *value = arg + n + 1;
-        return 1;
-    }
-    if (arg[n] != '\0') {
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        return -1;
-    }
-    *i += 1;
-    *value = argv[*i];
-    return 1;
-}
-
 /* parse_args returns -1 to continue, else the exit status. */
 static int parse_args(decode_args *a, int argc, char **argv) {
-    bool options_done = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            decode_usage(stdout);
-            return REDIR_EXIT_OK;
-        }
+    static const struct option longopts[] = {
+        {"as", required_argument, NULL, 'a'},
+        {"caps", required_argument, NULL, 'c'},
+        {"header", no_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    if (cli_wants_help(argc, argv)) {
+        decode_usage(stdout);
+        return REDIR_EXIT_OK;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value = NULL;
-        int m;
-        if (options_done || arg[0] != '-') {
-            a->hex[a->num_hex++] = arg;
-            continue;
-        }
-        if (strcmp(arg, "--") == 0) {
-            options_done = true;
-        } else if (strcmp(arg, "--header") == 0) {
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'H':
             a->header = true;
-        } else if ((m = option_value("--as", argc, argv, &i, &value)) != 0) {
-            if (m < 0) {
-                return usage_error("option '%s' needs a packet kind", arg);
-            }
-            int rc = set_kind(a, value);
+            break;
+        case 'a': {
+            int rc = set_kind(a, optarg);
             if (rc != REDIR_EXIT_OK) {
                 return rc;
             }
-        } else if ((m = option_value("--caps", argc, argv, &i, &value)) != 0) {
-            if (m < 0) {
-                return usage_error("option '%s' needs a hex value", arg);
-            }
-            if (!hex_parse_u64(value, &a->caps)) {
-                return usage_error("--caps wants 1 to 16 hex digits, not '%s'", value);
-            }
-        } else {
-            return usage_error("unknown option '%s'", arg);
+            break;
         }
+        case 'c':
+            if (!hex_parse_u64(optarg, &a->caps)) {
+                return usage_error("--caps wants 1 to 16 hex digits, not '%s'", optarg);
+            }
+            break;
+        case ':':
+            return usage_error("option '%s' needs %s", argv[optind - 1],
+                               optopt == 'a' ? "a packet kind" : "a hex value");
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        a->hex[a->num_hex++] = argv[i];
     }
     if (a->num_hex == 0) {
         return usage_error("no packet given: pass its bytes as hex");
@@ -247,27 +229,21 @@ int cmd_decode(int argc, char **argv) {
     free(hex);
 
     /* Output is built in memory so that nothing reaches stdout on failure. */
-    char *text = NULL;
-    size_t text_len = 0;
-    FILE *mem = open_memstream(&text, &text_len);
-    if (mem == NULL) {
-        perror("redir decode: open_memstream");
-        free(in);
-        return REDIR_EXIT_FAILURE;
-    }
+    outbuf o;
+    out_init_mem(&o);
     json_writer j;
-    json_init(&j, mem);
+    json_init(&j, &o, JSON_STYLE_JSON);
     size_t err_offset = 0;
     redir_status st = describe(&j, &a, in, len, &err_offset);
-    fclose(mem);
     free(in);
     if (st != REDIR_OK) {
-        free(text);
+        out_free(&o);
         return decode_error(st, err_offset);
     }
-    fwrite(text, 1, text_len, stdout);
-    free(text);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    o.fd = STDOUT_FILENO;
+    bool ok = out_flush(&o);
+    out_free(&o);
+    if (!ok) {
         perror("redir decode: writing the output");
         return REDIR_EXIT_FAILURE;
     }

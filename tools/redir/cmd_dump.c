@@ -1,5 +1,6 @@
 /* redir dump: decode the MySQL/MariaDB traffic of captures. */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,9 +13,11 @@
 
 #include <redir/redir.h>
 
+#include "cli_opts.h"
 #include "commands.h"
 #include "dump.h"
 #include "json.h"
+#include "out.h"
 #include "packet_json.h"
 
 #define MAX_FILES 256
@@ -27,16 +30,41 @@ typedef struct verify_counts {
     uint64_t skipped;
 } verify_counts;
 
+/* The version of the JSON this command writes, in every summary object.
+ * 2: "length" (was "len"), "ts" a number, *_flags members, "redirect" on
+ * every ok/err, TLS events, "schema". */
+#define DUMP_JSON_SCHEMA 2
+
+/* --only: a set of dump_kind bits plus these. */
+#define ONLY_REDIRECT (UINT64_C(1) << 62)
+#define ONLY_QUERY (UINT64_C(1) << 63)
+
 typedef struct dump_opts {
     bool json;
     bool verify;
     bool color;
+    bool raw;
+    uint64_t only;    /* 0: every packet and event */
+    uint64_t flow;    /* 0: every flow */
     const char *name; /* file or interface being read */
 } dump_opts;
 
+/* Formatted endpoints of recent flows: formatting an address is the costly
+ * part of a line, and a flow's endpoints never change. */
+#define ENDPOINT_CACHE 256
+
+typedef struct endpoint_entry {
+    uint64_t flow_id; /* 0: empty */
+    char client[DUMP_ENDPOINT_STRLEN];
+    char server[DUMP_ENDPOINT_STRLEN];
+    uint8_t client_len, server_len;
+} endpoint_entry;
+
 typedef struct dump_run {
     dump_opts o;
+    outbuf out;
     json_writer j;
+    endpoint_entry endpoints[ENDPOINT_CACHE];
     verify_counts vc;
     uint64_t notes;
     /* progress */
@@ -53,8 +81,8 @@ static void on_signal(int sig) {
 
 static void dump_usage(FILE *out) {
     fprintf(out,
-            "usage: redir dump -r FILE [-r FILE...] [-p PORT...] [--json] [--verify]\n"
-            "       redir dump -i IFACE [-p PORT...] [--json] [--verify] [BPF FILTER...]\n"
+            "usage: redir dump -r FILE [-r FILE...] [-p PORT...] [OPTIONS]\n"
+            "       redir dump -i IFACE [-p PORT...] [OPTIONS] [BPF FILTER...]\n"
             "\n"
             "Reassembles the TCP streams of a pcap/pcapng capture (or a live interface)\n"
             "and decodes the MySQL/MariaDB packets of every flow on port 3306, on the\n"
@@ -65,9 +93,16 @@ static void dump_usage(FILE *out) {
             "  -p PORT      also treat PORT as a server port (repeatable)\n"
             "  --json       JSON Lines: one object per packet, then {\"summary\":...} per file\n"
             "  --verify     re-encode every decoded packet and report bytes that differ\n"
+            "  --raw        add \"raw\": the payload in hex (redir decode --as KIND reads it)\n"
+            "  --only KIND[,KIND...]  print only these packets: redirect (an OK or ERR\n"
+            "               carrying a redirect), query (COM_QUERY), or a packet kind:\n"
+            "               greeting, ok, err, eof, response, command, row, ...\n"
+            "               (events are then left out; the summary still counts all)\n"
+            "  --flow N     print only flow N (the #N of text output, \"flow\" in JSON)\n"
             "\n"
-            "Text output: one line per packet: time, flow, endpoints, direction, sequence\n"
-            "id, length, kind and key fields; redirects are marked REDIRECT.\n"
+            "Text output: one line per packet: time, flow, endpoints, direction, then the\n"
+            "members of the JSON output (same names; nulls left out, long strings cut);\n"
+            "redirects are marked REDIRECT. Line-buffered on a terminal and with -i.\n"
             "Exit status: 0 success; 1 a file could not be read or --verify found a\n"
             "difference; 2 usage error.\n");
 }
@@ -273,9 +308,9 @@ static void json_command(json_writer *j, const dump_packet *pk) {
     const uint8_t *p = pk->payload;
     size_t n = pk->len;
     const char *name = dump_command_name(pk->command);
-    json_member_cstring(j, "kind", "command");
+    json_member_word(j, "kind", "command");
     if (name != NULL) {
-        json_member_cstring(j, "command", name);
+        json_member_word(j, "command", name);
     } else {
         json_member_u64(j, "command", pk->command);
     }
@@ -407,23 +442,70 @@ static void json_extra_server(json_writer *j, const dump_packet *pk) {
     }
 }
 
-static void json_packet(dump_run *r, const dump_packet *pk, const dump_verify_info *vi) {
+/* ------------------------------------------------------------ records */
+
+static const endpoint_entry *flow_endpoints(dump_run *r, const dump_flow *f) {
+    endpoint_entry *e = &r->endpoints[f->id % ENDPOINT_CACHE];
+    if (e->flow_id != f->id) {
+        dump_endpoint_format(&f->client, e->client, sizeof e->client);
+        dump_endpoint_format(&f->server, e->server, sizeof e->server);
+        e->client_len = (uint8_t)strlen(e->client);
+        e->server_len = (uint8_t)strlen(e->server);
+        e->flow_id = f->id;
+    }
+    return e;
+}
+
+/* record_begin opens a packet or event record: in text the line prefix
+ * (time, flow, endpoints, direction), in JSON the same facts as members. */
+static void record_begin(dump_run *r, const dump_flow *f, dump_dir dir, const dump_time *ts,
+                         uint64_t frame) {
     json_writer *j = &r->j;
-    char src[DUMP_ENDPOINT_STRLEN], dst[DUMP_ENDPOINT_STRLEN];
-    const dump_flow *f = pk->flow;
-    dump_endpoint_format(pk->dir == DUMP_C2S ? &f->client : &f->server, src, sizeof src);
-    dump_endpoint_format(pk->dir == DUMP_C2S ? &f->server : &f->client, dst, sizeof dst);
+    const endpoint_entry *e = flow_endpoints(r, f);
+    const char *src = dir == DUMP_C2S ? e->client : e->server;
+    size_t src_len = dir == DUMP_C2S ? e->client_len : e->server_len;
+    const char *dst = dir == DUMP_C2S ? e->server : e->client;
+    size_t dst_len = dir == DUMP_C2S ? e->server_len : e->client_len;
     json_object_begin(j);
+    if (json_is_text(j)) {
+        outbuf *o = &r->out;
+        /* UTC time of day; the date is in the capture. */
+        int64_t day = ts->sec % 86400;
+        if (day < 0) {
+            day += 86400;
+        }
+        out_dec_fixed(o, (uint64_t)day / 3600, 2);
+        out_byte(o, ':');
+        out_dec_fixed(o, (uint64_t)day / 60 % 60, 2);
+        out_byte(o, ':');
+        out_dec_fixed(o, (uint64_t)day % 60, 2);
+        out_byte(o, '.');
+        out_dec_fixed(o, ts->nsec / 1000u, 6);
+        out_bytes(o, " #", 2);
+        out_u64(o, f->id);
+        out_byte(o, ' ');
+        out_text_escaped(o, src, src_len);
+        out_bytes(o, " > ", 3);
+        out_text_escaped(o, dst, dst_len);
+        out_byte(o, ' ');
+        out_cstr(o, dump_dir_name(dir));
+        return;
+    }
     json_member_u64(j, "flow", f->id);
-    json_member_cstring(j, "src", src);
-    json_member_cstring(j, "dst", dst);
-    json_member_cstring(j, "dir", dump_dir_name(pk->dir));
+    json_member_string(j, "src", src, src_len);
+    json_member_string(j, "dst", dst, dst_len);
+    json_member_cstring(j, "dir", dump_dir_name(dir));
+    json_member_u64(j, "frame", frame);
+    json_key(j, "ts");
+    json_decimal(j, ts->sec, ts->nsec / 1000u, 6);
+}
+
+static void write_packet(dump_run *r, const dump_event *ev, const dump_verify_info *vi) {
+    json_writer *j = &r->j;
+    const dump_packet *pk = &ev->packet;
+    record_begin(r, pk->flow, pk->dir, &pk->ts, pk->frame);
     json_member_u64(j, "seq", pk->seq);
-    json_member_u64(j, "len", pk->total_len);
-    json_member_u64(j, "frame", pk->frame);
-    char ts[40];
-    snprintf(ts, sizeof ts, "%" PRId64 ".%06u", pk->ts.sec, pk->ts.nsec / 1000u);
-    json_member_cstring(j, "ts", ts);
+    json_member_u64(j, "length", pk->total_len);
     redir_diag diag = {0, 0};
     redir_status st = REDIR_OK;
     redir_kind rk = dump_kind_to_redir(pk->kind);
@@ -439,7 +521,7 @@ static void json_packet(dump_run *r, const dump_packet *pk, const dump_verify_in
         json_command(j, pk);
         break;
     case DUMP_K_PREPARE_OK:
-        json_member_cstring(j, "kind", "prepare-ok");
+        json_member_word(j, "kind", "prepare-ok");
         if (pk->len >= 12) {
             const uint8_t *p = pk->payload;
             json_member_u64(j, "statement_id",
@@ -451,22 +533,22 @@ static void json_packet(dump_run *r, const dump_packet *pk, const dump_verify_in
         }
         break;
     case DUMP_K_STATISTICS:
-        json_member_cstring(j, "kind", "statistics");
+        json_member_word(j, "kind", "statistics");
         json_member_string(j, "text", pk->payload, pk->len);
         break;
     case DUMP_K_AUTH_DATA:
     case DUMP_K_INFILE_DATA:
-        json_member_cstring(j, "kind", dump_kind_name(pk->kind));
+        json_member_word(j, "kind", dump_kind_name(pk->kind));
         json_member_hex(j, "data", pk->payload, pk->len);
         break;
     default: {
-        packet_json_opts po = {pk->login_ok, false};
+        packet_json_opts po = {pk->login_ok, true};
         st = packet_json_write(j, rk, pk->payload, pk->len, pk->caps, &po, &diag);
         break;
     }
     }
     if (st != REDIR_OK) {
-        json_member_cstring(j, "kind", dump_kind_name(pk->kind));
+        json_member_word(j, "kind", dump_kind_name(pk->kind));
         json_member_cstring(j, "decode_error", redir_status_name(st));
         json_member_u64(j, "error_offset", diag.offset);
         json_member_hex(j, "data", pk->payload, pk->len);
@@ -485,24 +567,31 @@ static void json_packet(dump_run *r, const dump_packet *pk, const dump_verify_in
     }
     if (vi != NULL) {
         static const char *const names[] = {"ok", "mismatch", "decode-error", "skipped"};
-        json_member_cstring(j, "verify", names[vi->result]);
-        if (vi->result == DUMP_VERIFY_MISMATCH || vi->result == DUMP_VERIFY_DECODE_ERROR) {
+        bool differs =
+            vi->result == DUMP_VERIFY_MISMATCH || vi->result == DUMP_VERIFY_DECODE_ERROR;
+        if (differs) {
+            json_text_marker(j, "VERIFY");
+        }
+        if (differs || !json_is_text(j)) {
+            json_member_cstring(j, "verify", names[vi->result]);
+        }
+        if (differs) {
             json_member_u64(j, "verify_offset", vi->offset);
             if (vi->status != REDIR_OK) {
                 json_member_cstring(j, "verify_status", redir_status_name(vi->status));
             }
         }
     }
+    if (r->o.raw) {
+        json_member_hex(j, "raw", pk->payload, pk->len);
+    }
     json_object_end(j);
 }
 
-static void json_event(dump_run *r, const dump_event *ev, const char *what) {
+static void write_event(dump_run *r, const dump_event *ev, const char *what) {
     json_writer *j = &r->j;
-    json_object_begin(j);
-    json_member_u64(j, "flow", ev->flow->id);
-    json_member_cstring(j, "event", what);
-    json_member_cstring(j, "dir", dump_dir_name(ev->dir));
-    json_member_u64(j, "frame", ev->frame);
+    record_begin(r, ev->flow, ev->dir, &ev->ts, ev->frame);
+    json_member_word(j, "event", what);
     if (ev->type == DUMP_EV_NOTE) {
         json_member_cstring(j, "text", ev->text != NULL ? ev->text : "");
     } else {
@@ -511,245 +600,74 @@ static void json_event(dump_run *r, const dump_event *ev, const char *what) {
     json_object_end(j);
 }
 
-/* ------------------------------------------------------------ text output */
+static void write_cframe(dump_run *r, const dump_event *ev, const dump_verify_info *vi) {
+    json_writer *j = &r->j;
+    record_begin(r, ev->flow, ev->dir, &ev->ts, ev->frame);
+    json_member_word(j, "event", "compressed-frame");
+    json_member_u64(j, "cseq", ev->cframe.frame.seq);
+    json_member_u64(j, "compressed_length", ev->cframe.frame.comp_len);
+    json_member_u64(j, "uncompressed_length", ev->cframe.frame.uncomp_len);
+    if (vi != NULL && vi->result != DUMP_VERIFY_OK) {
+        json_text_marker(j, "VERIFY");
+        json_member_cstring(j, "verify", "mismatch");
+        json_member_u64(j, "verify_offset", vi->offset);
+    }
+    json_object_end(j);
+}
 
-static void print_span(FILE *out, redir_span s, size_t max) {
-    fputc('"', out);
-    for (size_t i = 0; i < s.len && i < max; i++) {
-        uint8_t c = s.ptr[i];
-        if (c == '"' || c == '\\') {
-            fprintf(out, "\\%c", c);
-        } else if (c >= 0x20 && c < 0x7f) {
-            fputc(c, out);
+/* ------------------------------------------------------------ filters */
+
+static bool packet_wanted(const dump_run *r, const dump_packet *pk) {
+    uint64_t only = r->o.only;
+    if (only == 0) {
+        return true;
+    }
+    if ((unsigned)pk->kind < 62 && (only & (UINT64_C(1) << pk->kind)) != 0) {
+        return true;
+    }
+    if ((only & ONLY_QUERY) != 0 && pk->kind == DUMP_K_COMMAND && pk->command == 0x03) {
+        return true;
+    }
+    if ((only & ONLY_REDIRECT) != 0 && pk->dir == DUMP_S2C) {
+        return packet_json_has_redirect(dump_kind_to_redir(pk->kind), pk->payload, pk->len,
+                                        pk->caps, pk->login_ok);
+    }
+    return false;
+}
+
+/* parse_only reads KIND[,KIND...] into a --only set. */
+static bool parse_only(const char *list, uint64_t *out, const char **bad, size_t *bad_len) {
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        bool found = false;
+        if (n == 8 && memcmp(p, "redirect", 8) == 0) {
+            *out |= ONLY_REDIRECT;
+            found = true;
+        } else if (n == 5 && memcmp(p, "query", 5) == 0) {
+            *out |= ONLY_QUERY;
+            found = true;
         } else {
-            fprintf(out, "\\x%02x", c);
-        }
-    }
-    fputc('"', out);
-    if (s.len > max) {
-        fputs("...", out);
-    }
-}
-
-static void print_redirect(dump_run *r, const redir_instruction *ins) {
-    FILE *out = stdout;
-    fputs(r->o.color ? " \033[1;31mREDIRECT\033[0m " : " REDIRECT ", out);
-    fprintf(out, "%s -> ", redir_carrier_name(ins->carrier));
-    print_span(out, ins->host, 256);
-    fprintf(out, ":%u", (unsigned)ins->port);
-}
-
-static void text_server(dump_run *r, const dump_packet *pk) {
-    FILE *out = stdout;
-    const uint8_t *p = pk->payload;
-    size_t n = pk->len;
-    switch (pk->kind) {
-    case DUMP_K_GREETING: {
-        redir_greeting g;
-        if (redir_greeting_decode(&g, NULL, p, n) == REDIR_OK) {
-            fputs(" version=", out);
-            print_span(out, g.server_version, 80);
-            fprintf(out, " conn=%" PRIu32 " caps=0x%" PRIx64, g.connection_id, g.capabilities);
-            if (g.auth_plugin.len > 0) {
-                fputs(" plugin=", out);
-                print_span(out, g.auth_plugin, 64);
-            }
-        }
-        break;
-    }
-    case DUMP_K_OK:
-    case DUMP_K_OK_AS_EOF: {
-        redir_ok ok;
-        if (redir_ok_decode(&ok, NULL, p, n, pk->caps) != REDIR_OK) {
-            break;
-        }
-        fprintf(out, " affected=%" PRIu64 " insert_id=%" PRIu64 " status=0x%04x warnings=%u",
-                ok.affected_rows, ok.last_insert_id, ok.status, ok.warnings);
-        if (ok.info.len > 0) {
-            fputs(" info=", out);
-            print_span(out, ok.info, 120);
-        }
-        if (ok.has_session_state) {
-            redir_session_iter it;
-            redir_session_entry e;
-            redir_session_iter_init(&it, ok.session_state);
-            while (redir_session_next(&it, &e, NULL) == REDIR_OK) {
-                if (e.type == REDIR_TRACK_SYSTEM_VARIABLES) {
-                    fputc(' ', out);
-                    print_span(out, e.name, 64);
-                    fputc('=', out);
-                    print_span(out, e.value, 120);
-                } else {
-                    fprintf(out, " track%u=", e.type);
-                    print_span(out, e.value.len ? e.value : e.data, 120);
+            for (int k = 0; k < DUMP_K_COUNT_ && k < 62; k++) {
+                const char *name = dump_kind_name((dump_kind)k);
+                if (name != NULL && strlen(name) == n && memcmp(name, p, n) == 0) {
+                    *out |= UINT64_C(1) << k;
+                    found = true;
+                    break;
                 }
             }
         }
-        redir_instruction ins;
-        if (redir_redirect_from_ok(&ins, NULL, &ok, pk->login_ok) == REDIR_OK) {
-            print_redirect(r, &ins);
+        if (!found) {
+            *bad = p;
+            *bad_len = n;
+            return false;
         }
-        break;
-    }
-    case DUMP_K_ERR: {
-        redir_err e;
-        if (redir_err_decode(&e, NULL, p, n, pk->caps) != REDIR_OK) {
-            break;
+        if (comma == NULL) {
+            return true;
         }
-        fprintf(out, " code=%u", e.code);
-        if (e.has_sql_state) {
-            fputs(" state=", out);
-            print_span(out, e.sql_state, 5);
-        }
-        fputs(" message=", out);
-        print_span(out, e.message, 200);
-        redir_instruction ins;
-        if (!e.is_progress && redir_redirect_from_err(&ins, NULL, &e, 0) == REDIR_OK) {
-            print_redirect(r, &ins);
-        }
-        break;
+        p = comma + 1;
     }
-    case DUMP_K_EOF:
-        if (n >= 5) {
-            fprintf(out, " warnings=%u status=0x%04x", (unsigned)(p[1] | (p[2] << 8)),
-                    (unsigned)(p[3] | (p[4] << 8)));
-        }
-        break;
-    case DUMP_K_AUTH_SWITCH: {
-        redir_auth_switch a;
-        if (redir_auth_switch_decode(&a, NULL, p, n) == REDIR_OK) {
-            fputs(" plugin=", out);
-            print_span(out, a.auth_plugin, 64);
-        }
-        break;
-    }
-    case DUMP_K_COLUMN_COUNT: {
-        uint64_t v;
-        size_t used;
-        if (redir_lenenc_decode(&v, &used, NULL, p, n) == REDIR_OK) {
-            fprintf(out, " columns=%" PRIu64, v);
-        }
-        break;
-    }
-    case DUMP_K_COLUMN_DEF: {
-        column_def d = parse_column_def(p, n, pk->caps);
-        if (d.ok) {
-            fputs(pk->param_def ? " param=" : " name=", out);
-            print_span(out, d.name, 64);
-            fprintf(out, " type=%u", d.type);
-        }
-        break;
-    }
-    case DUMP_K_ROW:
-        if (pk->binary) {
-            fputs(" binary", out);
-        }
-        break;
-    case DUMP_K_PREPARE_OK:
-        if (n >= 12) {
-            fprintf(out, " statement_id=%u columns=%u params=%u",
-                    (unsigned)(p[1] | (p[2] << 8) | (p[3] << 16)) | ((unsigned)p[4] << 24),
-                    (unsigned)(p[5] | (p[6] << 8)), (unsigned)(p[7] | (p[8] << 8)));
-        }
-        break;
-    case DUMP_K_STATISTICS:
-        fputc(' ', out);
-        print_span(out, redir_span_of(p, n), 200);
-        break;
-    default:
-        break;
-    }
-}
-
-static void text_client(const dump_packet *pk) {
-    FILE *out = stdout;
-    const uint8_t *p = pk->payload;
-    size_t n = pk->len;
-    if (pk->kind == DUMP_K_HANDSHAKE_RESPONSE || pk->kind == DUMP_K_SSL_REQUEST) {
-        redir_handshake_response hr;
-        redir_status st = pk->kind == DUMP_K_SSL_REQUEST
-                              ? redir_ssl_request_decode(&hr, NULL, p, n)
-                              : redir_handshake_response_decode(&hr, NULL, p, n);
-        if (st == REDIR_OK) {
-            fprintf(out, " caps=0x%" PRIx64, hr.capabilities);
-            if (pk->kind == DUMP_K_HANDSHAKE_RESPONSE) {
-                fputs(" user=", out);
-                print_span(out, hr.user, 64);
-                if (hr.has_database) {
-                    fputs(" db=", out);
-                    print_span(out, hr.database, 64);
-                }
-                if (hr.has_auth_plugin) {
-                    fputs(" plugin=", out);
-                    print_span(out, hr.auth_plugin, 64);
-                }
-            }
-        }
-        return;
-    }
-    if (pk->kind != DUMP_K_COMMAND) {
-        return;
-    }
-    const char *name = dump_command_name(pk->command);
-    if (name != NULL) {
-        fprintf(out, " %s", name);
-    } else {
-        fprintf(out, " 0x%02x", pk->command);
-    }
-    if (pk->command == 0x03) {
-        query_view q = parse_query(p + 1, n - 1, pk->query_attrs, NULL);
-        if (q.ok) {
-            fputc(' ', out);
-            print_span(out, q.sql, 200);
-        }
-    } else if (pk->command == 0x16 || pk->command == 0x02) {
-        fputc(' ', out);
-        print_span(out, redir_span_of(p + 1, n - 1), 200);
-    } else if (pk->command >= 0x17 && pk->command <= 0x1c && pk->command != 0x1b && n >= 5) {
-        fprintf(out, " statement_id=%u",
-                (unsigned)(p[1] | (p[2] << 8) | (p[3] << 16)) | ((unsigned)p[4] << 24));
-    }
-}
-
-static void text_time(const dump_time *t) {
-    time_t sec = (time_t)t->sec;
-    struct tm tm;
-    if (gmtime_r(&sec, &tm) != NULL) {
-        fprintf(stdout, "%02d:%02d:%02d.%06u", tm.tm_hour, tm.tm_min, tm.tm_sec, t->nsec / 1000u);
-    } else {
-        fprintf(stdout, "%" PRId64 ".%06u", t->sec, t->nsec / 1000u);
-    }
-}
-
-static void text_flow_prefix(const dump_event *ev, dump_dir dir) {
-    char src[DUMP_ENDPOINT_STRLEN], dst[DUMP_ENDPOINT_STRLEN];
-    const dump_flow *f = ev->flow;
-    dump_endpoint_format(dir == DUMP_C2S ? &f->client : &f->server, src, sizeof src);
-    dump_endpoint_format(dir == DUMP_C2S ? &f->server : &f->client, dst, sizeof dst);
-    text_time(&ev->ts);
-    fprintf(stdout, " #%" PRIu64 " %s > %s %s", f->id, src, dst, dump_dir_name(dir));
-}
-
-static void text_packet(dump_run *r, const dump_event *ev, const dump_verify_info *vi) {
-    const dump_packet *pk = &ev->packet;
-    text_flow_prefix(ev, pk->dir);
-    fprintf(stdout, " seq=%u len=%zu %s", pk->seq, pk->total_len, dump_kind_name(pk->kind));
-    if (pk->dir == DUMP_S2C) {
-        text_server(r, pk);
-    } else {
-        text_client(pk);
-    }
-    if (pk->in_compressed) {
-        fputs(" [compressed]", stdout);
-    }
-    if (vi != NULL &&
-        (vi->result == DUMP_VERIFY_MISMATCH || vi->result == DUMP_VERIFY_DECODE_ERROR)) {
-        fprintf(stdout, " VERIFY %s at offset %zu%s%s",
-                vi->result == DUMP_VERIFY_MISMATCH ? "MISMATCH" : "DECODE-ERROR", vi->offset,
-                vi->status != REDIR_OK ? " " : "",
-                vi->status != REDIR_OK ? redir_status_name(vi->status) : "");
-    }
-    fputc('\n', stdout);
 }
 
 /* ------------------------------------------------------------ events */
@@ -774,59 +692,42 @@ static void count_verify(dump_run *r, const dump_verify_info *vi) {
 static void on_event(void *ctx, const dump_event *ev) {
     dump_run *r = ctx;
     dump_verify_info vi;
+    if (ev->type == DUMP_EV_NOTE) {
+        r->notes++;
+    }
+    if (ev->type == DUMP_EV_FLOW_OPEN || ev->type == DUMP_EV_FLOW_CLOSE ||
+        (r->o.flow != 0 && ev->flow->id != r->o.flow)) {
+        return;
+    }
     switch (ev->type) {
     case DUMP_EV_PACKET:
         if (r->o.verify) {
             dump_verify_packet(&ev->packet, &vi);
             count_verify(r, &vi);
         }
-        if (r->o.json) {
-            json_packet(r, &ev->packet, r->o.verify ? &vi : NULL);
-        } else {
-            text_packet(r, ev, r->o.verify ? &vi : NULL);
+        if (packet_wanted(r, &ev->packet)) {
+            write_packet(r, ev, r->o.verify ? &vi : NULL);
         }
         break;
     case DUMP_EV_CFRAME:
         if (r->o.verify) {
             dump_verify_cframe(&ev->cframe, &vi);
             count_verify(r, &vi);
-            if (vi.result != DUMP_VERIFY_OK && !r->o.json) {
-                text_flow_prefix(ev, ev->dir);
-                fprintf(stdout, " compressed frame VERIFY MISMATCH at offset %zu\n", vi.offset);
-            }
         }
-        if (!r->o.json) {
-            text_flow_prefix(ev, ev->dir);
-            fprintf(stdout, " cseq=%u compressed frame len=%" PRIu32 " uncompressed=%" PRIu32 "\n",
-                    ev->cframe.frame.seq, ev->cframe.frame.comp_len,
-                    ev->cframe.frame.uncomp_len);
+        if (r->o.only == 0 && !r->o.json) {
+            write_cframe(r, ev, r->o.verify ? &vi : NULL);
         }
         break;
     case DUMP_EV_GAP:
     case DUMP_EV_SKIPPED:
-    case DUMP_EV_NOTE: {
-        const char *what = ev->type == DUMP_EV_GAP       ? "gap"
-                           : ev->type == DUMP_EV_SKIPPED ? "skipped"
-                                                         : "note";
-        if (ev->type == DUMP_EV_NOTE) {
-            r->notes++;
-        }
-        if (r->o.json) {
-            json_event(r, ev, what);
-        } else {
-            text_flow_prefix(ev, ev->dir);
-            if (ev->type == DUMP_EV_NOTE) {
-                fprintf(stdout, " note: %s\n", ev->text != NULL ? ev->text : "");
-            } else {
-                fprintf(stdout, " %s %" PRIu64 " bytes\n", what, ev->bytes);
-            }
-        }
-        break;
-    }
+    case DUMP_EV_NOTE:
     case DUMP_EV_TLS:
-        if (!r->o.json) {
-            text_flow_prefix(ev, ev->dir);
-            fprintf(stdout, " tls %" PRIu64 " bytes (encrypted)\n", ev->bytes);
+        if (r->o.only == 0) {
+            write_event(r, ev,
+                        ev->type == DUMP_EV_GAP       ? "gap"
+                        : ev->type == DUMP_EV_SKIPPED ? "skipped"
+                        : ev->type == DUMP_EV_TLS     ? "tls"
+                                                      : "note");
         }
         break;
     case DUMP_EV_FLOW_OPEN:
@@ -836,53 +737,77 @@ static void on_event(void *ctx, const dump_event *ev) {
 }
 
 static void summary(dump_run *r, const dump_stats *st) {
-    if (r->o.json) {
-        json_writer *j = &r->j;
-        json_object_begin(j);
-        json_key(j, "summary");
-        json_object_begin(j);
-        json_member_cstring(j, "file", r->o.name);
-        json_member_u64(j, "frames", st->frames);
-        json_member_u64(j, "tcp_segments", st->tcp_segments);
-        json_member_u64(j, "flows", st->flows);
-        json_member_u64(j, "packets", st->packets);
-        json_key(j, "kinds");
-        json_object_begin(j);
-        for (int k = 0; k < DUMP_K_COUNT_; k++) {
-            if (st->kinds[k] > 0) {
-                json_member_u64(j, dump_kind_name((dump_kind)k), st->kinds[k]);
-            }
-        }
-        json_object_end(j);
-        json_member_u64(j, "compressed_frames", st->cframes);
-        json_member_u64(j, "gaps", st->gaps);
-        json_member_u64(j, "gap_bytes", st->gap_bytes);
-        json_member_u64(j, "skipped_bytes", st->skipped_bytes);
-        json_member_u64(j, "tls_bytes", st->tls_bytes);
-        json_member_u64(j, "notes", r->notes);
+    json_writer *j = &r->j;
+    if (json_is_text(j)) {
+        outbuf *o = &r->out;
+        out_bytes(o, "# ", 2);
+        out_text_escaped(o, r->o.name, strlen(r->o.name));
+        out_bytes(o, ": ", 2);
+        out_u64(o, st->frames);
+        out_cstr(o, " frames, ");
+        out_u64(o, st->flows);
+        out_cstr(o, " flows, ");
+        out_u64(o, st->packets);
+        out_cstr(o, " packets, ");
+        out_u64(o, st->cframes);
+        out_cstr(o, " compressed frames, ");
+        out_u64(o, st->gaps);
+        out_cstr(o, " gaps (");
+        out_u64(o, st->gap_bytes);
+        out_cstr(o, " bytes), ");
+        out_u64(o, st->skipped_bytes);
+        out_cstr(o, " bytes skipped, ");
+        out_u64(o, st->tls_bytes);
+        out_cstr(o, " TLS bytes");
+        out_record_end(o);
         if (r->o.verify) {
-            json_key(j, "verify");
-            json_object_begin(j);
-            json_member_u64(j, "verified", r->vc.verified);
-            json_member_u64(j, "mismatched", r->vc.mismatched);
-            json_member_u64(j, "decode_errors", r->vc.decode_errors);
-            json_member_u64(j, "skipped", r->vc.skipped);
-            json_object_end(j);
+            out_cstr(o, "# verify: ");
+            out_u64(o, r->vc.verified);
+            out_cstr(o, " verified, ");
+            out_u64(o, r->vc.mismatched);
+            out_cstr(o, " mismatched, ");
+            out_u64(o, r->vc.decode_errors);
+            out_cstr(o, " decode errors, ");
+            out_u64(o, r->vc.skipped);
+            out_cstr(o, " skipped");
+            out_record_end(o);
         }
-        json_object_end(j);
-        json_object_end(j);
-    } else {
-        printf("# %s: %" PRIu64 " frames, %" PRIu64 " flows, %" PRIu64 " packets, %" PRIu64
-               " compressed frames, %" PRIu64 " gaps (%" PRIu64 " bytes), %" PRIu64
-               " bytes skipped, %" PRIu64 " TLS bytes\n",
-               r->o.name, st->frames, st->flows, st->packets, st->cframes, st->gaps,
-               st->gap_bytes, st->skipped_bytes, st->tls_bytes);
-        if (r->o.verify) {
-            printf("# verify: %" PRIu64 " verified, %" PRIu64 " mismatched, %" PRIu64
-                   " decode errors, %" PRIu64 " skipped\n",
-                   r->vc.verified, r->vc.mismatched, r->vc.decode_errors, r->vc.skipped);
+        return;
+    }
+    json_object_begin(j);
+    json_key(j, "summary");
+    json_object_begin(j);
+    json_member_u64(j, "schema", DUMP_JSON_SCHEMA);
+    json_member_cstring(j, "file", r->o.name);
+    json_member_u64(j, "frames", st->frames);
+    json_member_u64(j, "tcp_segments", st->tcp_segments);
+    json_member_u64(j, "flows", st->flows);
+    json_member_u64(j, "packets", st->packets);
+    json_key(j, "kinds");
+    json_object_begin(j);
+    for (int k = 0; k < DUMP_K_COUNT_; k++) {
+        if (st->kinds[k] > 0) {
+            json_member_u64(j, dump_kind_name((dump_kind)k), st->kinds[k]);
         }
     }
+    json_object_end(j);
+    json_member_u64(j, "compressed_frames", st->cframes);
+    json_member_u64(j, "gaps", st->gaps);
+    json_member_u64(j, "gap_bytes", st->gap_bytes);
+    json_member_u64(j, "skipped_bytes", st->skipped_bytes);
+    json_member_u64(j, "tls_bytes", st->tls_bytes);
+    json_member_u64(j, "notes", r->notes);
+    if (r->o.verify) {
+        json_key(j, "verify");
+        json_object_begin(j);
+        json_member_u64(j, "verified", r->vc.verified);
+        json_member_u64(j, "mismatched", r->vc.mismatched);
+        json_member_u64(j, "decode_errors", r->vc.decode_errors);
+        json_member_u64(j, "skipped", r->vc.skipped);
+        json_object_end(j);
+    }
+    json_object_end(j);
+    json_object_end(j);
 }
 
 static double now_seconds(void) {
@@ -933,50 +858,86 @@ int cmd_dump(int argc, char **argv) {
     dump_run r;
     memset(&r, 0, sizeof r);
 
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            dump_usage(stdout);
-            return REDIR_EXIT_OK;
+    if (cli_wants_help(argc, argv)) {
+        dump_usage(stdout);
+        return REDIR_EXIT_OK;
+    }
+    static const struct option longopts[] = {
+        {"read", required_argument, NULL, 'r'},   {"interface", required_argument, NULL, 'i'},
+        {"port", required_argument, NULL, 'p'},   {"json", no_argument, NULL, 'J'},
+        {"verify", no_argument, NULL, 'V'},       {"raw", no_argument, NULL, 'R'},
+        {"only", required_argument, NULL, 'O'},   {"flow", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":r:i:p:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (num_files == MAX_FILES) {
+                return usage_error("too many files (at most %d)", MAX_FILES);
+            }
+            files[num_files++] = optarg;
+            break;
+        case 'p': {
+            uint16_t port;
+            if (!parse_port(optarg, &port)) {
+                return usage_error("'%s' is not a port number", optarg);
+            }
+            if (cfg.num_ports == DUMP_MAX_PORTS) {
+                return usage_error("too many ports (at most %d)", DUMP_MAX_PORTS);
+            }
+            cfg.ports[cfg.num_ports++] = port;
+            break;
+        }
+        case 'i':
+            iface = optarg;
+            break;
+        case 'J':
+            r.o.json = true;
+            break;
+        case 'V':
+            r.o.verify = true;
+            break;
+        case 'R':
+            r.o.raw = true;
+            break;
+        case 'O': {
+            const char *bad = NULL;
+            size_t bad_len = 0;
+            if (!parse_only(optarg, &r.o.only, &bad, &bad_len)) {
+                return usage_error("unknown kind '%.*s' for --only (redirect, query, or a "
+                                   "packet kind such as ok, err, greeting, response)",
+                                   (int)bad_len, bad);
+            }
+            break;
+        }
+        case 'F': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || v == 0 || optarg[0] == '-') {
+                return usage_error("'%s' is not a flow number", optarg);
+            }
+            r.o.flow = v;
+            break;
+        }
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
-    for (int i = 1; i < argc; i++) {
+    for (int i = optind; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "-r") == 0 || strcmp(a, "-p") == 0 || strcmp(a, "-i") == 0) {
-            if (i + 1 >= argc) {
-                return usage_error("option '%s' needs a value", a);
-            }
-            const char *v = argv[++i];
-            if (a[1] == 'r') {
-                if (num_files == MAX_FILES) {
-                    return usage_error("too many files (at most %d)", MAX_FILES);
-                }
-                files[num_files++] = v;
-            } else if (a[1] == 'p') {
-                uint16_t port;
-                if (!parse_port(v, &port)) {
-                    return usage_error("'%s' is not a port number", v);
-                }
-                if (cfg.num_ports == DUMP_MAX_PORTS) {
-                    return usage_error("too many ports (at most %d)", DUMP_MAX_PORTS);
-                }
-                cfg.ports[cfg.num_ports++] = port;
-            } else {
-                iface = v;
-            }
-        } else if (strcmp(a, "--json") == 0) {
-            r.o.json = true;
-        } else if (strcmp(a, "--verify") == 0) {
-            r.o.verify = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error("unknown option '%s'", a);
-        } else if (iface != NULL) {
-            size_t used = strlen(filter);
-            int w = snprintf(filter + used, sizeof filter - used, "%s%s", used ? " " : "", a);
-            if (w < 0 || (size_t)w >= sizeof filter - used) {
-                return usage_error("BPF filter too long");
-            }
-        } else {
+        if (iface == NULL) {
             return usage_error("unexpected argument '%s' (a filter needs -i)", a);
+        }
+        size_t used = strlen(filter);
+        int w = snprintf(filter + used, sizeof filter - used, "%s%s", used ? " " : "", a);
+        if (w < 0 || (size_t)w >= sizeof filter - used) {
+            return usage_error("BPF filter too long");
         }
     }
     if (num_files == 0 && iface == NULL) {
@@ -985,15 +946,18 @@ int cmd_dump(int argc, char **argv) {
     if (num_files > 0 && iface != NULL) {
         return usage_error("-r and -i cannot be combined");
     }
-    static char outbuf[1 << 16];
-    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    json_init(&r.j, stdout);
-    r.o.color = !r.o.json && isatty(STDOUT_FILENO);
+    bool tty = isatty(STDOUT_FILENO);
+    out_init_fd(&r.out, STDOUT_FILENO, tty || iface != NULL);
+    json_init(&r.j, &r.out, r.o.json ? JSON_STYLE_JSON : JSON_STYLE_TEXT);
+    r.o.color = !r.o.json && tty;
+    r.j.color = r.o.color;
     int status = REDIR_EXIT_OK;
 
     for (size_t i = 0; i < num_files || (i == 0 && iface != NULL); i++) {
         dump_session *s = dump_session_new(&cfg, on_event, &r);
         if (s == NULL) {
+            out_flush(&r.out);
+            out_free(&r.out);
             fprintf(stderr, "redir dump: out of memory\n");
             return REDIR_EXIT_FAILURE;
         }
@@ -1017,7 +981,7 @@ int cmd_dump(int argc, char **argv) {
         }
         dump_session_finish(s);
         if (rc != 0) {
-            fflush(stdout);
+            out_flush(&r.out);
             fprintf(stderr, "redir dump: %s\n", err);
             status = REDIR_EXIT_FAILURE;
         }
@@ -1032,6 +996,10 @@ int cmd_dump(int argc, char **argv) {
             break;
         }
     }
-    fflush(stdout);
+    if (!out_flush(&r.out)) {
+        fprintf(stderr, "redir dump: cannot write the output\n");
+        status = REDIR_EXIT_FAILURE;
+    }
+    out_free(&r.out);
     return status;
 }

@@ -1,12 +1,15 @@
 /* redir url: parse redirect URLs under one grammar, optionally with the
  * compatibility report, one JSON line per URL. */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <redir/redir.h>
 
+#include "cli_opts.h"
 #include "commands.h"
 #include "json.h"
 
@@ -164,61 +167,55 @@ static bool url_one(json_writer *j, redir_grammar g, bool compat, const char *ur
 
 int cmd_url(int argc, char **argv) {
     /* --help anywhere before "--" wins over everything else */
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            url_usage(stdout);
-            return REDIR_EXIT_OK;
-        }
+    if (cli_wants_help(argc, argv)) {
+        url_usage(stdout);
+        return REDIR_EXIT_OK;
     }
+    static const struct option longopts[] = {
+        {"grammar", required_argument, NULL, 'g'},
+        {"compat", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     redir_grammar g = REDIR_GRAMMAR_MARIADB_SERVER;
     bool compat = false;
-    char **urls = malloc(sizeof(char *) * (size_t)(argc > 0 ? argc : 1));
-    if (urls == NULL) {
-        fprintf(stderr, "redir url: out of memory\n");
-        return REDIR_EXIT_FAILURE;
-    }
-    int num_urls = 0;
-    bool options_done = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (options_done || a[0] != '-' || a[1] == '\0') {
-            urls[num_urls++] = argv[i];
-        } else if (strcmp(a, "--") == 0) {
-            options_done = true;
-        } else if (strcmp(a, "--compat") == 0) {
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
             compat = true;
-        } else if (strcmp(a, "--grammar") == 0 || strncmp(a, "--grammar=", 10) == 0) {
-            const char *name = a[9] == '=' ? a + 10 : NULL;
-            if (name == NULL && i + 1 < argc) {
-                name = argv[++i];
-            }
-            if (name == NULL) {
-                free(urls);
-                return usage_error("--grammar needs a value");
-            }
-            if (!redir_grammar_from_name(name, &g)) {
-                free(urls);
+            break;
+        case 'g':
+            if (!redir_grammar_from_name(optarg, &g)) {
                 return usage_error("unknown grammar '%s' (mariadb-server, connector, multi, "
                                    "location)",
-                                   name);
+                                   optarg);
             }
-        } else {
-            free(urls);
-            return usage_error("unknown option '%s'", a);
+            break;
+        case ':':
+            return usage_error("--grammar needs a value");
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
+    char **urls = argv + optind;
+    int num_urls = argc - optind;
     if (num_urls == 0) {
-        free(urls);
         return usage_error("no URL given");
     }
+    outbuf o;
+    out_init_fd(&o, STDOUT_FILENO, isatty(STDOUT_FILENO));
     json_writer j;
-    json_init(&j, stdout);
+    json_init(&j, &o, JSON_STYLE_JSON);
     bool all_valid = true;
     for (int i = 0; i < num_urls; i++) {
         all_valid = url_one(&j, g, compat, urls[i]) && all_valid;
     }
-    free(urls);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    bool written = out_flush(&o);
+    out_free(&o);
+    if (!written) {
         fprintf(stderr, "redir url: cannot write the output\n");
         return REDIR_EXIT_FAILURE;
     }

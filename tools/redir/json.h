@@ -1,11 +1,15 @@
 /*
- * A small streaming JSON writer for the redir tool.
+ * The record writer of the redir tool: one set of calls describes a record
+ * (an object of named members), and the writer renders it either as JSON or
+ * as one line of text. The packet descriptions (packet_json.h) are written
+ * once against it, so `decode`, `dump --json` and dump's text lines cannot
+ * drift apart: they are the same members under the same names.
  *
- * Output is compact: no spaces, and a newline after each top-level value, so a
- * sequence of top-level objects is JSON Lines. The writer places commas and
- * tracks nesting itself; callers only say what comes next.
- *
- * Strings are written from (pointer, length) and may hold any bytes:
+ * JSON style. Output is compact: no spaces, and a newline after each
+ * top-level value, so a sequence of top-level objects is JSON Lines. The
+ * writer places commas and tracks nesting itself; callers only say what
+ * comes next. Strings are written from (pointer, length) and may hold any
+ * bytes:
  *  - '"' and '\\' are escaped with a backslash;
  *  - bytes below 0x20 are written as \u00XX;
  *  - well-formed UTF-8 sequences (no overlong forms, no surrogates, nothing
@@ -18,6 +22,16 @@
  * within each piece: a multi-byte sequence split across two pieces is
  * written as escaped bytes.
  *
+ * Text style. A top-level object is one line: each member as " name=value"
+ * (the caller may write a prefix first with json_text_raw); nested objects
+ * as {name=value ...}, arrays as [value ...]. Null members are left out.
+ * Strings are quoted, printable ASCII only ('"' and '\\' escaped, every other
+ * byte as \xNN), and cut after JSON_TEXT_MAX_STRING bytes with "..." after
+ * the closing quote; hex after JSON_TEXT_MAX_HEX bytes likewise. "Word"
+ * members (json_member_word: the packet kind, a command name) are written
+ * bare, without their name; flag members as 0x-prefixed hex; markers
+ * (json_text_marker) appear in text only.
+ *
  * Misuse (a key outside an object, a value without its key inside an object,
  * unbalanced ends, nesting deeper than JSON_MAX_DEPTH) is a programming
  * error: the writer aborts.
@@ -28,21 +42,34 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
+
+#include "out.h"
 
 #define JSON_MAX_DEPTH 32
+#define JSON_TEXT_MAX_STRING 200
+#define JSON_TEXT_MAX_HEX 32
+
+typedef enum json_style { JSON_STYLE_JSON = 0, JSON_STYLE_TEXT = 1 } json_style;
 
 typedef struct json_writer {
-    FILE *out;
+    outbuf *out;
+    json_style style;
+    bool color;                       /* text: markers in bold red */
     unsigned depth;                   /* open containers */
     char open[JSON_MAX_DEPTH];        /* '{' or '[' per level */
     bool has_items[JSON_MAX_DEPTH];   /* the level already holds a member or element */
     bool after_key;                   /* a key was written; its value comes next */
     bool in_string;                   /* between json_str_begin and json_str_end */
+    /* text: the key waiting for its value (a null value drops it) */
+    const char *pending_key;
+    size_t pending_len;
+    size_t text_piece_used;           /* text: bytes shown of the string being built */
 } json_writer;
 
-/* json_init prepares j to write to out. */
-void json_init(json_writer *j, FILE *out);
+/* json_init prepares j to write records in the given style to out. */
+void json_init(json_writer *j, outbuf *out, json_style style);
+
+static inline bool json_is_text(const json_writer *j) { return j->style == JSON_STYLE_TEXT; }
 
 void json_object_begin(json_writer *j);
 void json_object_end(json_writer *j);
@@ -61,6 +88,9 @@ void json_hex(json_writer *j, const void *ptr, size_t len); /* lower-case hex di
 void json_u64(json_writer *j, uint64_t v);
 void json_bool(json_writer *j, bool v);
 void json_null(json_writer *j);
+/* json_decimal writes the number sec.frac with exactly frac_digits digits
+ * after the point (sec may be negative). */
+void json_decimal(json_writer *j, int64_t sec, uint64_t frac, unsigned frac_digits);
 
 /* A string value written in pieces: json_str_begin, any number of
  * json_str_text (escaped as above) and json_str_hex pieces, json_str_end. */
@@ -76,6 +106,23 @@ void json_member_hex(json_writer *j, const char *key, const void *ptr, size_t le
 void json_member_u64(json_writer *j, const char *key, uint64_t v);
 void json_member_bool(json_writer *j, const char *key, bool v);
 void json_member_null(json_writer *j, const char *key);
+
+/* json_member_word: a string member that text shows bare (" ok", not " kind=ok"). */
+void json_member_word(json_writer *j, const char *key, const char *word);
+
+/* A bit set with names: JSON gets key: the number, and key_flags: the names
+ * of the bits set, in bit order (bits without a name as "0x..."); text gets
+ * key=0x... with at least hex_digits digits. names[i] names bit i; NULL or
+ * past count: no name. */
+void json_member_flags(json_writer *j, const char *key, const char *flags_key, uint64_t v,
+                       const char *const *names, size_t count, unsigned hex_digits);
+
+/* json_text_marker writes " WORD" in text style (bold red when j->color), and
+ * nothing in JSON. */
+void json_text_marker(json_writer *j, const char *word);
+
+/* json_text_raw writes bytes as they are, in text style only (a line prefix). */
+void json_text_raw(json_writer *j, const void *ptr, size_t len);
 
 /* json_complete is true when no container or string is open. */
 bool json_complete(const json_writer *j);

@@ -37,6 +37,41 @@ static void member_opt_u64(json_writer *j, const char *key, bool present, uint64
     }
 }
 
+/* ------------------------------------------------------------------ flags */
+
+static const char *const capability_names[] = {
+    "long_password", "found_rows", "long_flag", "connect_with_db", "no_schema", "compress",
+    "odbc", "local_files", "ignore_space", "protocol_41", "interactive", "ssl",
+    "ignore_sigpipe", "transactions", "reserved", "secure_connection", "multi_statements",
+    "multi_results", "ps_multi_results", "plugin_auth", "connect_attrs",
+    "plugin_auth_lenenc_client_data", "can_handle_expired_passwords", "session_track",
+    "deprecate_eof", "optional_resultset_metadata", "zstd_compression", "query_attributes",
+    "multi_factor_authentication", "progress_obsolete", "ssl_verify_server_cert",
+    "remember_options", "mariadb_progress", "mariadb_com_multi",
+    "mariadb_stmt_bulk_operations", "mariadb_extended_metadata", "mariadb_cache_metadata",
+    "mariadb_bulk_unit_results"};
+
+static const char *const status_names[] = {
+    "in_trans", "autocommit", NULL, "more_results_exists", "no_good_index_used",
+    "no_index_used", "cursor_exists", "last_row_sent", "db_dropped", "no_backslash_escapes",
+    "metadata_changed", "query_was_slow", "ps_out_params", "in_trans_readonly",
+    "session_state_changed"};
+
+void packet_json_capabilities(json_writer *j, uint64_t caps) {
+    json_member_flags(j, "capabilities", "capability_flags", caps, capability_names,
+                      sizeof capability_names / sizeof capability_names[0], 8);
+}
+
+void packet_json_status(json_writer *j, bool present, uint64_t status) {
+    if (!present) {
+        json_member_null(j, "status");
+        json_member_null(j, "status_flags");
+        return;
+    }
+    json_member_flags(j, "status", "status_flags", status, status_names,
+                      sizeof status_names / sizeof status_names[0], 4);
+}
+
 /* ------------------------------------------------------------------ redirect */
 
 typedef struct redirect_result {
@@ -52,9 +87,11 @@ static bool starts_with(redir_span s, const char *prefix) {
 
 static void write_redirect(json_writer *j, const redirect_result *r) {
     if (r->st == REDIR_NOT_FOUND) {
+        json_member_null(j, "redirect");
         return;
     }
     if (r->st != REDIR_OK) {
+        json_member_null(j, "redirect");
         json_key(j, "redirect_error");
         json_object_begin(j);
         const char *carrier = redir_carrier_name(r->ins.carrier);
@@ -66,6 +103,7 @@ static void write_redirect(json_writer *j, const redirect_result *r) {
         return;
     }
     const redir_instruction *ins = &r->ins;
+    json_text_marker(j, "REDIRECT");
     json_key(j, "redirect");
     json_object_begin(j);
     const char *carrier = redir_carrier_name(ins->carrier);
@@ -114,13 +152,13 @@ static redir_status write_greeting(json_writer *j, const uint8_t *payload, size_
     bool has_plugin = g.has_ext && (g.capabilities & REDIR_CLIENT_PLUGIN_AUTH) != 0 &&
                       (g.auth_plugin.len > 0 || g.auth_plugin_nul);
 
-    json_member_cstring(j, "kind", redir_kind_name(REDIR_KIND_GREETING));
+    json_member_word(j, "kind", redir_kind_name(REDIR_KIND_GREETING));
     json_member_u64(j, "protocol_version", g.protocol_version);
     member_span(j, "server_version", g.server_version);
     json_member_u64(j, "connection_id", g.connection_id);
-    json_member_u64(j, "capabilities", g.capabilities);
+    packet_json_capabilities(j, g.capabilities);
     member_opt_u64(j, "charset", g.has_ext, g.charset);
-    member_opt_u64(j, "status", g.has_ext, g.status);
+    packet_json_status(j, g.has_ext, g.status);
     member_opt_span(j, "auth_plugin", has_plugin, g.auth_plugin);
     json_key(j, "auth_data");
     json_str_begin(j);
@@ -170,7 +208,7 @@ static redir_status walk_session_state(json_writer *j, redir_span block, const u
             for (;;) {
                 if (j != NULL) {
                     json_object_begin(j);
-                    json_member_cstring(j, "type", name);
+                    json_member_word(j, "type", name);
                     member_span(j, "name", var);
                     member_span(j, "value", value);
                     json_object_end(j);
@@ -187,7 +225,7 @@ static redir_status walk_session_state(json_writer *j, redir_span block, const u
         } else if (j != NULL) {
             json_object_begin(j);
             if (name != NULL) {
-                json_member_cstring(j, "type", name);
+                json_member_word(j, "type", name);
                 member_span(j, "value", e.value);
             } else {
                 json_member_u64(j, "type", e.type);
@@ -220,10 +258,10 @@ static redir_status write_ok(json_writer *j, const uint8_t *payload, size_t len,
     rd.st = redir_redirect_from_ok(&rd.ins, &rd.diag, &ok, login_ok && ok.header == 0x00);
 
     redir_kind kind = ok.header == 0xFE ? REDIR_KIND_OK_AS_EOF : REDIR_KIND_OK;
-    json_member_cstring(j, "kind", redir_kind_name(kind));
+    json_member_word(j, "kind", redir_kind_name(kind));
     json_member_u64(j, "affected_rows", ok.affected_rows);
     json_member_u64(j, "last_insert_id", ok.last_insert_id);
-    member_opt_u64(j, "status", ok.has_status, ok.status);
+    packet_json_status(j, ok.has_status, ok.status);
     member_opt_u64(j, "warnings", ok.has_warnings, ok.warnings);
     member_opt_span(j, "info", ok.info_form != REDIR_INFO_ABSENT, ok.info);
     json_key(j, "session_track");
@@ -247,9 +285,9 @@ static redir_status write_eof(json_writer *j, const uint8_t *payload, size_t len
     if (st != REDIR_OK) {
         return st;
     }
-    json_member_cstring(j, "kind", redir_kind_name(REDIR_KIND_EOF));
+    json_member_word(j, "kind", redir_kind_name(REDIR_KIND_EOF));
     member_opt_u64(j, "warnings", e.has_fields, e.warnings);
-    member_opt_u64(j, "status", e.has_fields, e.status);
+    packet_json_status(j, e.has_fields, e.status);
     return REDIR_OK;
 }
 
@@ -265,7 +303,7 @@ static redir_status write_err(json_writer *j, const uint8_t *payload, size_t len
         rd.st = redir_redirect_from_err(&rd.ins, &rd.diag, &e, 0);
     }
 
-    json_member_cstring(j, "kind", redir_kind_name(REDIR_KIND_ERR));
+    json_member_word(j, "kind", redir_kind_name(REDIR_KIND_ERR));
     json_member_u64(j, "code", e.code);
     member_opt_span(j, "sql_state", e.has_sql_state, e.sql_state);
     member_span(j, "message", e.message);
@@ -294,11 +332,11 @@ static redir_status write_auth_switch(json_writer *j, const uint8_t *payload, si
         return st;
     }
     if (s.old_form) {
-        json_member_cstring(j, "kind", redir_kind_name(REDIR_KIND_AUTH_SWITCH_OLD));
+        json_member_word(j, "kind", redir_kind_name(REDIR_KIND_AUTH_SWITCH_OLD));
         json_member_null(j, "auth_plugin");
         json_member_null(j, "auth_data");
     } else {
-        json_member_cstring(j, "kind", redir_kind_name(REDIR_KIND_AUTH_SWITCH));
+        json_member_word(j, "kind", redir_kind_name(REDIR_KIND_AUTH_SWITCH));
         member_span(j, "auth_plugin", s.auth_plugin);
         member_hex_span(j, "auth_data", s.auth_data);
     }
@@ -312,7 +350,7 @@ static redir_status write_auth_more_data(json_writer *j, const uint8_t *payload,
     if (st != REDIR_OK) {
         return st;
     }
-    json_member_cstring(j, "kind", redir_kind_name(REDIR_KIND_AUTH_MORE_DATA));
+    json_member_word(j, "kind", redir_kind_name(REDIR_KIND_AUTH_MORE_DATA));
     member_hex_span(j, "data", data);
     return REDIR_OK;
 }
@@ -350,7 +388,7 @@ redir_status packet_json_write(json_writer *j, redir_kind kind, const uint8_t *p
         break;
     }
     const char *name = redir_kind_name(kind);
-    json_member_cstring(j, "kind", name != NULL ? name : "unknown");
+    json_member_word(j, "kind", name != NULL ? name : "unknown");
     if (!opts->length_written) {
         json_member_u64(j, "length", len);
     }
@@ -406,8 +444,8 @@ redir_status packet_json_write_client(json_writer *j, packet_json_client kind,
             return st;
         }
     }
-    json_member_cstring(j, "kind", packet_json_client_name(kind));
-    json_member_u64(j, "capabilities", r.capabilities);
+    json_member_word(j, "kind", packet_json_client_name(kind));
+    packet_json_capabilities(j, r.capabilities);
     json_member_u64(j, "max_packet", r.max_packet);
     json_member_u64(j, "charset", r.charset);
     if (kind == PACKET_JSON_SSL_REQUEST) {
@@ -463,4 +501,25 @@ bool packet_json_client_from_name(const char *name, packet_json_client *out) {
 
 const char *packet_json_client_name(packet_json_client kind) {
     return kind == PACKET_JSON_SSL_REQUEST ? "ssl-request" : "response";
+}
+
+bool packet_json_has_redirect(redir_kind kind, const uint8_t *payload, size_t len, uint64_t caps,
+                              bool login_ok) {
+    redir_instruction ins;
+    if (kind == REDIR_KIND_OK || kind == REDIR_KIND_OK_AS_EOF) {
+        redir_ok ok;
+        if (redir_ok_decode(&ok, NULL, payload, len, caps) != REDIR_OK) {
+            return false;
+        }
+        return redir_redirect_from_ok(&ins, NULL, &ok, login_ok && ok.header == 0x00) !=
+               REDIR_NOT_FOUND;
+    }
+    if (kind == REDIR_KIND_ERR) {
+        redir_err e;
+        if (redir_err_decode(&e, NULL, payload, len, caps) != REDIR_OK || e.is_progress) {
+            return false;
+        }
+        return redir_redirect_from_err(&ins, NULL, &e, 0) != REDIR_NOT_FOUND;
+    }
+    return false;
 }

@@ -1,12 +1,18 @@
 /*
- * JSON description of one decoded packet payload, shared by `redir decode`
- * and `redir dump`.
+ * The description of one decoded packet payload, shared by `redir decode`
+ * and `redir dump` (JSON and text alike: see json.h for how one description
+ * renders in both styles).
  *
- * The functions below add members to a JSON object the caller has opened:
+ * The functions below add members to an object the caller has opened:
  * "kind" first, then the members of that kind. Every member of a kind is
  * always written; an optional field that the packet does not carry is null.
  * Integers are JSON numbers, text is a JSON string (bytes that are not UTF-8
  * are escaped as described in json.h), binary data is a lower-case hex string.
+ * Every "capabilities" member is followed by "capability_flags" and every
+ * "status" member by "status_flags": the names of the bits set, in bit order,
+ * lower case without the CLIENT_/SERVER_STATUS_ prefix (MariaDB's extended
+ * capabilities as "mariadb_..."; a bit without a name as "0x..."); both null
+ * when the number is.
  *
  * Server packets (packet_json_write):
  *  greeting        protocol_version, server_version (as sent, any "5.5.5-"
@@ -43,16 +49,16 @@
  *  auth-more-data  data (hex).
  *  anything else   (unknown, auth-next-factor, local-infile, column-count,
  *                  column-def, row): length, data (hex of the whole payload).
- * An OK or ERR packet that carries a redirect (see <redir/redirect.h>) also
- * gets a member "redirect": {carrier, host, port, user, ttl, url}: carrier is
+ * Every ok, ok-as-eof and err object has a member "redirect": null when the
+ * packet carries no redirect, else {carrier, host, port, user, ttl, url}: carrier is
  * "session-track", "err" or "location"; host as written; port (3306 when the
  * carrier names none); user and ttl null when absent; url is the redirect URL
  * (for the location carrier: the info line without its "Location:" prefix,
  * the spaces after it and its line end),
  * null for the err carrier. A carrier that is present but malformed gives
- * instead "redirect_error": {carrier, status, offset} (status name such as
- * "E_URL_PORT", offset inside the carrier's text). Packets without a redirect
- * have neither member.
+ * "redirect": null and "redirect_error": {carrier, status, offset} (status name
+ * such as "E_URL_PORT", offset inside the carrier's text). No other kind has
+ * either member.
  *
  * Client packets (packet_json_write_client):
  *  response        capabilities, max_packet, charset, user, auth_response
@@ -102,6 +108,17 @@ typedef enum packet_json_client {
 /* packet_json_write_client is packet_json_write for a client packet. */
 redir_status packet_json_write_client(json_writer *j, packet_json_client kind,
                                       const uint8_t *payload, size_t len, redir_diag *diag);
+
+/* packet_json_capabilities writes "capabilities" and "capability_flags";
+ * packet_json_status "status" and "status_flags" (both null when !present). */
+void packet_json_capabilities(json_writer *j, uint64_t caps);
+void packet_json_status(json_writer *j, bool present, uint64_t status);
+
+/* packet_json_has_redirect tells whether packet_json_write would write a
+ * "redirect" or "redirect_error" member for this packet (same rule, nothing
+ * written). */
+bool packet_json_has_redirect(redir_kind kind, const uint8_t *payload, size_t len, uint64_t caps,
+                              bool login_ok);
 
 /* packet_json_kind_from_name maps the server-packet names accepted by
  * `redir decode --as` ("greeting", "auth-switch", "auth-more-data", "ok",
