@@ -28,8 +28,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages: the MariaDB Node.js connector (interop checks, capture client).
-for dir in tests/interop scripts; do
+# npm packages: the MariaDB Node.js connector (interop checks, capture client,
+# live redirect tests).
+for dir in tests/interop scripts tests/live/node; do
   if [ -f "$here/$dir/package.json" ] && [ ! -d "$here/$dir/node_modules" ]; then
     echo "deps: npm ci in $dir" >&2
     (cd "$here/$dir" && npm ci --no-audit --no-fund --loglevel=error)
