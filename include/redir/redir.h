@@ -2,6 +2,7 @@
  * libredir — umbrella header. Including it brings in the whole public API:
  *   <redir/common.h>   status codes, spans, diagnostics, protocol constants
  *   <redir/wire.h>     length-encoded values, framing, compressed framing
+ *   <redir/stream.h>   streaming framer: bytes in any chunking to packets
  *   <redir/packets.h>  greeting, handshake response, SSLRequest, auth
  *                      exchange, OK + session state, EOF, ERR, classifier
  *   <redir/url.h>      redirect URL grammars and the compatibility report
@@ -14,6 +15,7 @@
 #include "common.h"
 #include "wire.h"
 #include "packets.h"
+#include "stream.h"
 #include "url.h"
 #include "redirect.h"
 #include "policy.h"

@@ -73,7 +73,11 @@
     /* command phase and response tracker */                                                   \
                                                                                                \
     /* streaming framer */                                                                     \
-                                                                                               \
+    X(E_FRAMER_PAYLOAD_LIMIT, 140, "logical packet is larger than the framer's payload limit") \
+    X(E_FRAMER_INFLATE_LIMIT, 141, "compressed frame inflates beyond the framer's limit")      \
+    X(E_FRAMER_INPUT_FULL, 142, "compressed frame is larger than the framer's input buffer")   \
+    X(E_FRAMER_CSEQUENCE, 143, "compressed sequence id does not follow the previous frame")    \
+    X(E_FRAMER_NO_INFLATE, 144, "zlib frame arrived but the framer has no inflate buffer")     \
     /* client engine and authentication */                                                     \
                                                                                                \
     /* server engine */                                                                        \
