@@ -211,9 +211,13 @@ live_start_servers() {
     export MARIADB_CA=$LIVE_CA
 }
 
-# live_stop_server I: stops server I (its port is then free).
+# live_stop_server I: stops server I and waits until it exited (its port is
+# then free). live_server_pid I prints its process id.
 live_stop_server() {
     "$LIVE_SERVER_SH" stop "${LIVE_DIR[$1]}"
+}
+live_server_pid() {
+    cat "${LIVE_DIR[$1]}/mariadbd.pid"
 }
 
 # live_admin I ARGS...: the mariadb client as administrator over server I's
@@ -249,6 +253,25 @@ live_cert() {
     local dir=$LIVE_TMP/certs-$1
     "$LIVE_ROOT/scripts/make-certs.sh" "$dir" "$LIVE_TMP/ca" >&2 || live_die "cannot make certificate $1"
     echo "$dir"
+}
+
+# live_raw MODE PORT ...: a misbehaving client (tests/live/rawclient.py: hold
+# many idle connections, send given or random bytes after the greeting, stay
+# silent) and what the server did about it.
+live_raw() {
+    python3 "$LIVE_ROOT/tests/live/rawclient.py" "$@"
+}
+
+# live_fds PID: how many file descriptors process PID has open.
+live_fds() {
+    local fds=(/proc/"$1"/fd/*)
+    echo "${#fds[@]}"
+}
+
+# live_wait_line FILE REGEX [SECONDS]: waits (default 10 s) until a line of
+# FILE matches REGEX (grep -E).
+live_wait_line() {
+    live_wait "${3:-10}" grep -qE "$2" "$1"
 }
 
 # live_pass DESCRIPTION / live_fail DESCRIPTION [DETAIL_FILE]: one check's
