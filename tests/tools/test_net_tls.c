@@ -353,3 +353,45 @@ Test(net, connect_refused_is_named) {
     cr_assert(strstr(err, "refused") != NULL, "%s", err);
     cr_assert(eq(int, net_accept(-1, NULL, 0), NET_ERROR));
 }
+
+Test(net_tls, plaintext_answer_is_kept_for_the_caller, .init = setup) {
+    SSL_CTX *cctx = client_ctx(true, true, NULL), *sctx = server_ctx(NULL);
+    pair p;
+    start(&p, cctx, sctx, "127.0.0.1");
+    tls_first_bytes fb;
+    tls_keep_first_bytes(p.client, &fb);
+    /* An ERR packet where the server's TLS answer is due. */
+    static const unsigned char err_packet[] = {0x0b, 0x00, 0x00, 0x02, 0xff, 0x64, 0x10,
+                                               '#',  'H',  'Y',  '0',  '0',  '0',  'x'};
+    cr_assert(eq(int, net_write_all(p.server_fd, err_packet, sizeof err_packet, 1000, NULL, 0), 0));
+    tls_step s = TLS_STEP_WANT_READ;
+    for (int i = 0; i < 100 && (s == TLS_STEP_WANT_READ || s == TLS_STEP_WANT_WRITE); i++) {
+        s = tls_handshake_step(p.client, p.err, sizeof p.err);
+        if (s == TLS_STEP_WANT_READ) {
+            net_wait(p.client_fd, POLLIN, 1000);
+        }
+    }
+    cr_assert(eq(int, s, TLS_STEP_ERROR));
+    cr_assert(tls_first_bytes_plaintext(&fb));
+    /* What OpenSSL read plus what it left in the socket is the packet. */
+    unsigned char all[64];
+    memcpy(all, fb.data, fb.len);
+    ssize_t rest = net_read(p.client_fd, all + fb.len, sizeof all - fb.len);
+    cr_assert(gt(sz, fb.len, (size_t)0));
+    cr_assert(eq(sz, fb.len + (size_t)(rest > 0 ? rest : 0), sizeof err_packet));
+    cr_assert(eq(int, memcmp(all, err_packet, sizeof err_packet), 0));
+    close_pair(&p);
+
+    /* A real handshake is not plaintext. */
+    start(&p, cctx, sctx, "127.0.0.1");
+    tls_keep_first_bytes(p.client, &fb);
+    tls_step ss;
+    cr_assert(eq(int, handshake(&p, &ss), TLS_STEP_DONE), "%s", p.err);
+    tls_keep_first_bytes(p.client, NULL);
+    cr_assert(gt(sz, fb.len, (size_t)0));
+    cr_assert(not(tls_first_bytes_plaintext(&fb)));
+    exchange(p.server, p.client, "after the handshake");
+    close_pair(&p);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}

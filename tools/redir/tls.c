@@ -218,6 +218,49 @@ tls_step tls_handshake_step(SSL *ssl, char *err, size_t err_len) {
     return TLS_STEP_ERROR;
 }
 
+static long keep_reads(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
+                       int ret, size_t *processed) {
+    (void)len;
+    (void)argi;
+    (void)argl;
+    tls_first_bytes *fb = (tls_first_bytes *)BIO_get_callback_arg(b);
+    if (fb != NULL && oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != NULL) {
+        size_t n = *processed;
+        size_t room = sizeof fb->data - fb->len;
+        memcpy(fb->data + fb->len, argp, n < room ? n : room);
+        fb->len += n < room ? n : room;
+    }
+    return ret;
+}
+
+void tls_keep_first_bytes(SSL *ssl, tls_first_bytes *fb) {
+    BIO *rbio = SSL_get_rbio(ssl);
+    if (fb != NULL) {
+        fb->len = 0;
+    }
+    BIO_set_callback_arg(rbio, (char *)fb);
+    BIO_set_callback_ex(rbio, fb != NULL ? keep_reads : NULL);
+}
+
+bool tls_first_bytes_plaintext(const tls_first_bytes *fb) {
+    if (fb->len == 0) {
+        return false;
+    }
+    /* A TLS record starts with its content type (20..23: change_cipher_spec,
+     * alert, handshake, application_data) and the version 3.x (x <= 4). A
+     * MySQL packet header looks like that only for a few lengths of 788
+     * bytes or more; such a packet fails the handshake all the same. */
+    const unsigned char *h = fb->data;
+    bool tls = h[0] >= 20 && h[0] <= 23;
+    if (tls && fb->len >= 2) {
+        tls = h[1] == 3;
+    }
+    if (tls && fb->len >= 3) {
+        tls = h[2] <= 4;
+    }
+    return !tls;
+}
+
 static long long now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -71,6 +71,25 @@ typedef enum tls_step {
  * non-blocking socket as far as it can without waiting. */
 tls_step tls_handshake_step(SSL *ssl, char *err, size_t err_len);
 
+/* The first bytes the peer sent during a handshake. A peer that answers a
+ * TLS handshake in plaintext (a MySQL packet where the server's TLS answer
+ * was due) fails the handshake; the bytes OpenSSL read before failing are
+ * kept here so that the caller can hand them, with what is still in the
+ * socket, to the protocol engine that judges them. */
+typedef struct tls_first_bytes {
+    unsigned char data[64];
+    size_t len;
+} tls_first_bytes;
+
+/* tls_keep_first_bytes records into *fb the first bytes (up to its size)
+ * that ssl reads from its socket; *fb must outlive the handshake. Call it
+ * before the handshake; tls_keep_first_bytes(ssl, NULL) stops recording. */
+void tls_keep_first_bytes(SSL *ssl, tls_first_bytes *fb);
+
+/* tls_first_bytes_plaintext is true when the bytes kept cannot start a TLS
+ * record (false when none were read). */
+bool tls_first_bytes_plaintext(const tls_first_bytes *fb);
+
 /* tls_handshake completes the handshake, waiting at most timeout_ms for the
  * socket each time it has to (negative: no limit). Returns 0 or -1. */
 int tls_handshake(SSL *ssl, int timeout_ms, char *err, size_t err_len);
