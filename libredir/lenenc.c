@@ -2,7 +2,7 @@
 #include "redir/wire.h"
 #include "writer.h"
 
-redir_status rd_lenenc(rd *r, uint64_t *out, redir_diag *diag) {
+redir_status rd_lenenc_any(rd *r, uint64_t *out, redir_diag *diag) {
     size_t start = r->pos;
     uint8_t first;
     redir_status st = rd_u8(r, &first, diag);
@@ -37,10 +37,10 @@ redir_status rd_lenenc(rd *r, uint64_t *out, redir_diag *diag) {
     return st;
 }
 
-redir_status rd_lenenc_str(rd *r, redir_span *out, redir_diag *diag) {
+redir_status rd_lenenc_str_any(rd *r, redir_span *out, redir_diag *diag) {
     size_t start = r->pos;
     uint64_t n;
-    redir_status st = rd_lenenc(r, &n, diag);
+    redir_status st = rd_lenenc_any(r, &n, diag);
     if (st != REDIR_OK) {
         return st;
     }

@@ -122,10 +122,31 @@ static inline redir_status rd_nul_str(rd *r, redir_span *out, redir_diag *diag) 
     return REDIR_OK;
 }
 
+/* The general forms (lenenc.c); rd_lenenc and rd_lenenc_str below take the
+ * one-byte form inline, which is nearly every length on the wire. */
+redir_status rd_lenenc_any(rd *r, uint64_t *out, redir_diag *diag);
+redir_status rd_lenenc_str_any(rd *r, redir_span *out, redir_diag *diag);
+
 /* rd_lenenc reads a length-encoded integer (0xFB and 0xFF rejected). */
-redir_status rd_lenenc(rd *r, uint64_t *out, redir_diag *diag);
+static inline redir_status rd_lenenc(rd *r, uint64_t *out, redir_diag *diag) {
+    if (r->pos < r->len && r->base[r->pos] < 0xFB) {
+        *out = r->base[r->pos++];
+        return REDIR_OK;
+    }
+    return rd_lenenc_any(r, out, diag);
+}
 
 /* rd_lenenc_str reads a length-encoded string. */
-redir_status rd_lenenc_str(rd *r, redir_span *out, redir_diag *diag);
+static inline redir_status rd_lenenc_str(rd *r, redir_span *out, redir_diag *diag) {
+    if (r->pos < r->len) {
+        size_t n = r->base[r->pos];
+        if (n < 0xFB && n < r->len - r->pos) {
+            *out = redir_span_of(r->base + r->pos + 1, n);
+            r->pos += 1 + n;
+            return REDIR_OK;
+        }
+    }
+    return rd_lenenc_str_any(r, out, diag);
+}
 
 #endif

@@ -3,30 +3,10 @@
 #include "redir/wire.h"
 #include "writer.h"
 
-/* take_len reads a length-encoded integer, the one-byte form inline: it is
- * what nearly every length in a state block uses. */
-static inline redir_status take_len(rd *r, uint64_t *out, redir_diag *diag) {
-    rd probe = *r;
-    uint8_t first;
-    if (rd_u8(&probe, &first, NULL) == REDIR_OK && first < 0xFB) {
-        *r = probe;
-        *out = first;
-        return REDIR_OK;
-    }
-    return rd_lenenc(r, out, diag);
-}
-
-/* take_str reads a length-encoded string (see rd_lenenc_str). */
-static inline redir_status take_str(rd *r, redir_span *out, redir_diag *diag) {
-    rd probe = *r;
-    uint8_t first;
-    if (rd_u8(&probe, &first, NULL) == REDIR_OK && first < 0xFB &&
-        rd_bytes(&probe, first, out, NULL) == REDIR_OK) {
-        *r = probe;
-        return REDIR_OK;
-    }
-    return rd_lenenc_str(r, out, diag);
-}
+/* Lengths inside a block are nearly always one byte: rd_lenenc and
+ * rd_lenenc_str take that form inline. */
+#define take_len rd_lenenc
+#define take_str rd_lenenc_str
 
 /* Inside a block every length is bounded by its container, so running out of
  * bytes there is not a short packet but a malformed entry or value. */

@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <string.h>
 
 #include "reader.h"
@@ -34,7 +35,11 @@ redir_status redir_url_parse(redir_url *out, redir_diag *diag, redir_grammar g, 
     if (out == NULL || (in == NULL && in_len > 0)) {
         return rd_fail(diag, REDIR_E_INVALID_ARGUMENT, 0, 0);
     }
-    memset(out, 0, sizeof *out);
+    /* Only what the grammars may set is cleared: the fields around the host
+     * array and its first entry (the multi grammar clears each further entry
+     * it fills). Clearing all 16 entries would cost more than the parse. */
+    memset(out, 0, offsetof(redir_url, hosts) + sizeof out->hosts[0]);
+    memset(&out->has_path, 0, sizeof *out - offsetof(redir_url, has_path));
     const uint8_t *s = (const uint8_t *)in;
     redir_status st;
     switch (g) {
@@ -134,41 +139,56 @@ size_t redir__common_prefix(const uint8_t *s, size_t len, size_t pos, const char
     return n;
 }
 
-redir_status redir__scan_component(const uint8_t *s, size_t from, size_t to, redir__class_fn ok,
-                                   redir_status bad_status, redir_diag *diag) {
+/* Generated from the predicates in url_internal.h (tests/unit/test_url_common.c
+ * checks every byte against them). */
+const uint8_t redir__url_class[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x3f, 0x00, 0x00, 0x3f, 0x00, 0x27, 0x3f, 0x1f, 0x1f, 0x3f, 0x3f, 0x1f, 0x7f, 0x7f, 0x18,
+    0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x1e, 0x3f, 0x00, 0x37, 0x00, 0x18,
+    0x1c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
+    0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x00, 0x00, 0x00, 0x7f,
+    0x00, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f,
+    0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x00, 0x00, 0x7f, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+/* scan_class is redir__scan_component that also reports where the first '%'
+ * is (to when there is none). */
+static redir_status scan_class(const uint8_t *s, size_t from, size_t to, unsigned cls,
+                               redir_status bad_status, redir_diag *diag, size_t *first_pct) {
+    *first_pct = to;
     for (size_t i = from; i < to; i++) {
         uint8_t c = s[i];
+        if ((redir__url_class[c] & cls) != 0) {
+            continue;
+        }
         if (c == '%') {
+            if (*first_pct == to) {
+                *first_pct = i;
+            }
             if (to - i < 3 || redir__hexval(s[i + 1]) < 0 || redir__hexval(s[i + 2]) < 0) {
                 return rd_fail(diag, REDIR_E_URL_PERCENT, i, 0);
             }
             i += 2;
-        } else if (!ok(c)) {
+        } else {
             return rd_fail(diag, bad_status, i, 0);
         }
     }
     return REDIR_OK;
 }
 
-redir_status redir__parse_port(const uint8_t *s, size_t from, size_t to, uint16_t *out,
-                               redir_diag *diag) {
-    if (from >= to || !redir__is_digit(s[from])) {
-        return rd_fail(diag, REDIR_E_URL_PORT, from, 0);
-    }
-    uint32_t v = 0;
-    size_t i = from;
-    for (; i < to && redir__is_digit(s[i]); i++) {
-        v = v * 10 + (uint32_t)(s[i] - '0');
-        /* Checked per digit, so v never exceeds 655359 and cannot wrap. */
-        if (v > 65535) {
-            return rd_fail(diag, REDIR_E_URL_PORT_RANGE, i, 0);
-        }
-    }
-    if (i < to) {
-        return rd_fail(diag, REDIR_E_URL_TRAILING, i, 0);
-    }
-    *out = (uint16_t)v;
-    return REDIR_OK;
+redir_status redir__scan_component(const uint8_t *s, size_t from, size_t to, unsigned cls,
+                                   redir_status bad_status, redir_diag *diag) {
+    size_t first_pct;
+    return scan_class(s, from, to, cls, bad_status, diag, &first_pct);
 }
 
 bool redir__parse_decimal_u64(const uint8_t *s, size_t from, size_t to, uint64_t *out) {
@@ -190,19 +210,6 @@ bool redir__parse_decimal_u64(const uint8_t *s, size_t from, size_t to, uint64_t
     return true;
 }
 
-static bool is_pchar_no_slash(uint8_t c) {
-    return redir__is_unreserved(c) || redir__is_sub_delim(c) || c == ':' || c == '@';
-}
-
-/* Query bytes of one key or value: '&' separates pairs, and '=' ends a key. */
-static bool is_query_key_char(uint8_t c) {
-    return (is_pchar_no_slash(c) || c == '/' || c == '?') && c != '&' && c != '=';
-}
-
-static bool is_query_value_char(uint8_t c) {
-    return (is_pchar_no_slash(c) || c == '/' || c == '?') && c != '&';
-}
-
 static redir_status parse_query(redir_url *out, const uint8_t *s, size_t from, size_t to,
                                 redir_diag *diag) {
     size_t a = from;
@@ -213,12 +220,12 @@ static redir_status parse_query(redir_url *out, const uint8_t *s, size_t from, s
             return rd_fail(diag, REDIR_E_URL_OPTION, a, 0);
         }
         redir_status st =
-            redir__scan_component(s, a, eq, is_query_key_char, REDIR_E_URL_CHAR, diag);
+            redir__scan_component(s, a, eq, REDIR__C_QUERY_KEY, REDIR_E_URL_CHAR, diag);
         if (st != REDIR_OK) {
             return st;
         }
         size_t vfrom = eq < b ? eq + 1 : b;
-        st = redir__scan_component(s, vfrom, b, is_query_value_char, REDIR_E_URL_CHAR, diag);
+        st = redir__scan_component(s, vfrom, b, REDIR__C_QUERY_VAL, REDIR_E_URL_CHAR, diag);
         if (st != REDIR_OK) {
             return st;
         }
@@ -250,7 +257,7 @@ redir_status redir__parse_tail(redir_url *out, const uint8_t *s, size_t len, siz
     if (s[pos] == '/') {
         size_t db_end = redir__find_byte(s, pos + 1, len, '?');
         redir_status st =
-            redir__scan_component(s, pos + 1, db_end, is_pchar_no_slash, REDIR_E_URL_CHAR, diag);
+            redir__scan_component(s, pos + 1, db_end, REDIR__C_PCHAR, REDIR_E_URL_CHAR, diag);
         if (st != REDIR_OK) {
             return st;
         }
@@ -272,27 +279,19 @@ redir_status redir__parse_tail(redir_url *out, const uint8_t *s, size_t len, siz
     return REDIR_OK;
 }
 
-static bool is_reg_name_char(uint8_t c) {
-    return redir__is_unreserved(c) || redir__is_sub_delim(c);
-}
-
-/* In the multi grammar ',' separates hosts and parentheses delimit address=(...). */
-static bool is_multi_reg_name_char(uint8_t c) {
-    return is_reg_name_char(c) && c != ',' && c != '(' && c != ')';
-}
-
 redir_status redir__parse_reg_name_host(const uint8_t *s, size_t from, size_t to, bool multi,
                                         redir_diag *diag) {
     if (from >= to) {
         return rd_fail(diag, REDIR_E_URL_HOST, from, 0);
     }
-    redir_status st = redir__scan_component(
-        s, from, to, multi ? is_multi_reg_name_char : is_reg_name_char, REDIR_E_URL_CHAR, diag);
+    size_t first_pct;
+    redir_status st = scan_class(s, from, to, multi ? REDIR__C_MULTI_HOST : REDIR__C_USER,
+                                 REDIR_E_URL_CHAR, diag, &first_pct);
     if (st != REDIR_OK) {
         return st;
     }
     /* A decoded NUL would cut the name short for every C resolver API. */
-    for (size_t i = from; i + 2 < to; i++) {
+    for (size_t i = first_pct; i + 2 < to; i++) {
         if (s[i] == '%' && s[i + 1] == '0' && s[i + 2] == '0') {
             return rd_fail(diag, REDIR_E_URL_HOST, i, 0);
         }
@@ -301,8 +300,6 @@ redir_status redir__parse_reg_name_host(const uint8_t *s, size_t from, size_t to
 }
 
 /* RFC 6874 ZoneID: 1*( unreserved / pct-encoded ). */
-static bool is_zone_char(uint8_t c) { return redir__is_unreserved(c); }
-
 redir_status redir__parse_ip_literal(const uint8_t *s, size_t from, size_t to, redir_diag *diag) {
     size_t in_from = from + 1;
     size_t in_to = to - 1;
@@ -316,7 +313,7 @@ redir_status redir__parse_ip_literal(const uint8_t *s, size_t from, size_t to, r
             return rd_fail(diag, REDIR_E_URL_IPV6, in_to, 0);
         }
         redir_status st =
-            redir__scan_component(s, pct + 3, in_to, is_zone_char, REDIR_E_URL_IPV6, diag);
+            redir__scan_component(s, pct + 3, in_to, REDIR__C_ZONE, REDIR_E_URL_IPV6, diag);
         if (st != REDIR_OK) {
             return st;
         }
@@ -497,23 +494,10 @@ size_t redir__ipv6_format(const uint16_t pieces[8], char out[40]) {
     return n;
 }
 
-redir_status redir__parse_scheme(redir_url *out, const uint8_t *s, size_t len, size_t *pos,
-                                redir_diag *diag) {
-    if (redir__has_prefix(s, len, 0, "mysql://")) {
-        out->scheme = redir_span_of(s, 5);
-        *pos = 8;
-    } else if (redir__has_prefix(s, len, 0, "mariadb://")) {
-        out->scheme = redir_span_of(s, 7);
-        *pos = 10;
-    } else {
-        size_t a = redir__common_prefix(s, len, 0, "mysql://");
-        size_t b = redir__common_prefix(s, len, 0, "mariadb://");
-        return rd_fail(diag, REDIR_E_URL_SCHEME, a > b ? a : b, 0);
-    }
-    if (*pos == len) {
-        return rd_fail(diag, REDIR_E_URL_EMPTY, *pos, 0);
-    }
-    return REDIR_OK;
+redir_status redir__scheme_fail(redir_diag *diag, const uint8_t *s, size_t len) {
+    size_t a = redir__common_prefix(s, len, 0, "mysql://");
+    size_t b = redir__common_prefix(s, len, 0, "mariadb://");
+    return rd_fail(diag, REDIR_E_URL_SCHEME, a > b ? a : b, 0);
 }
 
 redir_status redir__parse_host_port(redir_url_host *h, const uint8_t *s, size_t from, size_t to,

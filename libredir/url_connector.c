@@ -8,10 +8,6 @@
 #include "reader.h"
 #include "url_internal.h"
 
-static bool is_user_char(uint8_t c) { return redir__is_unreserved(c) || redir__is_sub_delim(c); }
-
-static bool is_password_char(uint8_t c) { return is_user_char(c) || c == ':'; }
-
 static redir_status parse_userinfo(redir_url *out, const uint8_t *s, size_t from, size_t at,
                                    redir_diag *diag) {
     size_t colon = redir__find_byte(s, from, at, ':');
@@ -19,14 +15,14 @@ static redir_status parse_userinfo(redir_url *out, const uint8_t *s, size_t from
         return rd_fail(diag, REDIR_E_URL_USERINFO, from, 0);
     }
     redir_status st =
-        redir__scan_component(s, from, colon, is_user_char, REDIR_E_URL_USERINFO, diag);
+        redir__scan_component(s, from, colon, REDIR__C_USER, REDIR_E_URL_USERINFO, diag);
     if (st != REDIR_OK) {
         return st;
     }
     out->has_user = true;
     out->user = redir_span_of(s + from, colon - from);
     if (colon < at) {
-        st = redir__scan_component(s, colon + 1, at, is_password_char, REDIR_E_URL_USERINFO,
+        st = redir__scan_component(s, colon + 1, at, REDIR__C_PASSWORD, REDIR_E_URL_USERINFO,
                                    diag);
         if (st != REDIR_OK) {
             return st;
@@ -39,7 +35,7 @@ static redir_status parse_userinfo(redir_url *out, const uint8_t *s, size_t from
 
 redir_status redir__url_parse_connector(redir_url *out, redir_diag *diag, const uint8_t *s,
                                         size_t len) {
-    size_t pos;
+    size_t pos = 0;
     redir_status sst = redir__parse_scheme(out, s, len, &pos, diag);
     if (sst != REDIR_OK) {
         return sst;

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "reader.h"
 #include "redir/url.h"
 
 /* --- character classes (RFC 3986 section 2) --- */
@@ -59,21 +60,55 @@ size_t redir__common_prefix(const uint8_t *s, size_t len, size_t pos, const char
 
 /* --- shared pieces of the grammars (url_common.c) --- */
 
-/* A character-class predicate for redir__scan_component. */
-typedef bool (*redir__class_fn)(uint8_t c);
+/* Character classes of URL components, one bit each in redir__url_class[c]
+ * (a table, so that a scan costs one load per byte):
+ *  USER       unreserved / sub-delims (also a reg-name host)
+ *  PASSWORD   USER / ':'
+ *  PCHAR      RFC 3986 pchar without '/': USER / ':' / '@'
+ *  QUERY_KEY  PCHAR / '/' / '?', except '&' and '='
+ *  QUERY_VAL  PCHAR / '/' / '?', except '&'
+ *  MULTI_HOST USER except ',', '(' and ')' (the multi grammar's separators)
+ *  ZONE       unreserved (RFC 6874 ZoneID) */
+#define REDIR__C_USER 0x01u
+#define REDIR__C_PASSWORD 0x02u
+#define REDIR__C_PCHAR 0x04u
+#define REDIR__C_QUERY_KEY 0x08u
+#define REDIR__C_QUERY_VAL 0x10u
+#define REDIR__C_MULTI_HOST 0x20u
+#define REDIR__C_ZONE 0x40u
+extern const uint8_t redir__url_class[256];
 
-/* redir__scan_component checks s[from..to): every byte satisfies ok() or is
- * the start of a "%XX" escape. A '%' without two hex digits yields
- * E_URL_PERCENT; any other byte bad_status. diag offsets are absolute. */
-redir_status redir__scan_component(const uint8_t *s, size_t from, size_t to, redir__class_fn ok,
+/* redir__scan_component checks s[from..to): every byte is in the class
+ * (a REDIR__C_* bit) or is the start of a "%XX" escape. A '%' without two hex
+ * digits yields E_URL_PERCENT; any other byte bad_status. diag offsets are
+ * absolute. */
+redir_status redir__scan_component(const uint8_t *s, size_t from, size_t to, unsigned cls,
                                    redir_status bad_status, redir_diag *diag);
 
 /* redir__parse_port reads the decimal port at s[from..to) (to > from is not
  * required): no digit at all -> E_URL_PORT at from; a value above 65535 ->
  * E_URL_PORT_RANGE at the digit that made it so; a non-digit after at least one
  * digit -> E_URL_TRAILING at that byte. Leading zeros are allowed. */
-redir_status redir__parse_port(const uint8_t *s, size_t from, size_t to, uint16_t *out,
-                               redir_diag *diag);
+static inline redir_status redir__parse_port(const uint8_t *s, size_t from, size_t to,
+                                             uint16_t *out, redir_diag *diag) {
+    if (from >= to || !redir__is_digit(s[from])) {
+        return rd_fail(diag, REDIR_E_URL_PORT, from, 0);
+    }
+    uint32_t v = 0;
+    size_t i = from;
+    for (; i < to && redir__is_digit(s[i]); i++) {
+        v = v * 10 + (uint32_t)(s[i] - '0');
+        /* Checked per digit, so v never exceeds 655359 and cannot wrap. */
+        if (v > 65535) {
+            return rd_fail(diag, REDIR_E_URL_PORT_RANGE, i, 0);
+        }
+    }
+    if (i < to) {
+        return rd_fail(diag, REDIR_E_URL_TRAILING, i, 0);
+    }
+    *out = (uint16_t)v;
+    return REDIR_OK;
+}
 
 /* redir__parse_decimal_u64: s[from..to) is one or more digits whose value fits
  * 64 bits; false otherwise. */
@@ -123,8 +158,24 @@ redir_status redir__url_parse_location(redir_url *out, redir_diag *diag, const u
  * the start of s, sets out->scheme and *pos to the byte after "//"; fails
  * with E_URL_SCHEME (offset: the first byte that differs from both) or
  * E_URL_EMPTY when nothing follows. */
-redir_status redir__parse_scheme(redir_url *out, const uint8_t *s, size_t len, size_t *pos,
-                                 redir_diag *diag);
+redir_status redir__scheme_fail(redir_diag *diag, const uint8_t *s, size_t len);
+
+static inline redir_status redir__parse_scheme(redir_url *out, const uint8_t *s, size_t len,
+                                               size_t *pos, redir_diag *diag) {
+    if (len >= 8 && memcmp(s, "mysql://", 8) == 0) {
+        out->scheme = redir_span_of(s, 5);
+        *pos = 8;
+    } else if (len >= 10 && memcmp(s, "mariadb://", 10) == 0) {
+        out->scheme = redir_span_of(s, 7);
+        *pos = 10;
+    } else {
+        return redir__scheme_fail(diag, s, len);
+    }
+    if (*pos == len) {
+        return rd_fail(diag, REDIR_E_URL_EMPTY, *pos, 0);
+    }
+    return REDIR_OK;
+}
 
 /* redir__parse_host_port reads host[:port] or [ip-literal][:port] at
  * s[from..to) into *h (port REDIR_DEFAULT_PORT when absent). multi selects

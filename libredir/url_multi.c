@@ -175,6 +175,7 @@ redir_status redir__url_parse_multi(redir_url *out, redir_diag *diag, const uint
             return rd_fail(diag, REDIR_E_URL_HOST, a, 0);
         }
         redir_url_host *h = &out->hosts[out->num_hosts];
+        memset(h, 0, sizeof *h);
         redir_status st = redir__has_prefix(s, b, a, "address=")
                               ? parse_address(h, s, a + 8, b, diag)
                               : redir__parse_host_port(h, s, a, b, true, diag);

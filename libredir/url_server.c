@@ -12,17 +12,14 @@ redir_status redir__url_parse_server(redir_url *out, redir_diag *diag, const uin
     if (len == 0) {
         return REDIR_OK; /* "" clears the redirect */
     }
-    size_t pos;
+    size_t pos = 0;
     redir_status sst = redir__parse_scheme(out, s, len, &pos, diag);
     if (sst != REDIR_OK) {
         return sst;
     }
     /* The host is every byte up to the first ':' and may be empty when a
      * port follows. */
-    size_t colon = pos;
-    while (colon < len && s[colon] != ':') {
-        colon++;
-    }
+    size_t colon = redir__find_byte(s, pos, len, ':');
     redir_url_host *h = &out->hosts[0];
     out->num_hosts = 1;
     h->host = redir_span_of(s + pos, colon - pos);

@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev libssl-dev libpcap-dev libcriterion-dev
   tshark tcpdump mariadb-server mariadb-client openssl
   gcovr python3 zip
+  gnuplot-nox liburiparser-dev libcurl4-openssl-dev time
 )
 
 missing=()

@@ -99,7 +99,10 @@ typedef struct redir_url {
  * (for the mariadb-server grammar the empty string is valid and yields
  * num_hosts == 0). Otherwise a REDIR_E_URL_* / REDIR_E_LOCATION_* status with
  * diag->offset at the offending byte (the input length when something is
- * missing at the end), and *out is all zero. Spans point into in. in may be
+ * missing at the end), and *out is all zero. On success every field is
+ * set as described above, but of hosts only the num_hosts entries in use:
+ * hosts[num_hosts..REDIR_URL_MAX_HOSTS) are not written (so a parse costs no
+ * more than the URL it reads). Spans point into in. in may be
  * NULL when in_len is 0; a NULL out, a NULL in with a length, or an unknown
  * grammar is REDIR_E_INVALID_ARGUMENT. Bytes at or past in_len are never
  * read, and embedded NUL bytes are ordinary bytes. */

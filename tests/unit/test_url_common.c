@@ -343,3 +343,28 @@ Test(url_common, pct_decode_long_input) {
                  REDIR_E_URL_PERCENT));
     cr_assert(eq(sz, d.offset, sizeof in - 3));
 }
+
+/* The character-class table agrees, byte by byte, with the RFC 3986 classes
+ * it was generated from. */
+#include "url_internal.h"
+
+Test(url_common, class_table_matches_rfc3986) {
+    for (unsigned b = 0; b < 256; b++) {
+        uint8_t c = (uint8_t)b;
+        bool user = redir__is_unreserved(c) || redir__is_sub_delim(c);
+        bool pchar = user || c == ':' || c == '@';
+        bool want[7] = {
+            user,
+            user || c == ':',
+            pchar,
+            (pchar || c == '/' || c == '?') && c != '&' && c != '=',
+            (pchar || c == '/' || c == '?') && c != '&',
+            user && c != ',' && c != '(' && c != ')',
+            redir__is_unreserved(c),
+        };
+        for (unsigned bit = 0; bit < 7; bit++) {
+            bool got = (redir__url_class[b] & (1u << bit)) != 0;
+            cr_assert(eq(int, got, want[bit]), "byte 0x%02x class bit %u", b, bit);
+        }
+    }
+}
