@@ -19,6 +19,8 @@
 #include "url.h"
 #include "redirect.h"
 #include "policy.h"
+#include "auth_request.h"
+#include "client.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -78,8 +78,18 @@
     X(E_FRAMER_INPUT_FULL, 142, "compressed frame is larger than the framer's input buffer")   \
     X(E_FRAMER_CSEQUENCE, 143, "compressed sequence id does not follow the previous frame")    \
     X(E_FRAMER_NO_INFLATE, 144, "zlib frame arrived but the framer has no inflate buffer")     \
-    /* client engine and authentication */                                                     \
-                                                                                               \
+    /* client engine and authentication (engine 150..161, libredir-auth 162..169) */          \
+    X(E_TLS_NOT_OFFERED, 150, "TLS is required but the server does not offer it")              \
+    X(E_BEFORE_TLS, 151, "packet arrived before the TLS handshake completed: not trusted")     \
+    X(E_LOGIN_REFUSED, 152, "the server refused the connection with an ERR packet")            \
+    X(E_AUTH_PLUGIN, 153, "the server asked for an authentication plugin not supported")       \
+    X(E_AUTH_OLD_PASSWORD, 154, "the server asked for mysql_old_password, which is refused")   \
+    X(E_AUTH_CLEARTEXT, 155, "cleartext password refused: not opted in or TLS not up")         \
+    X(E_AUTH_DATA, 156, "authentication data from the server is malformed")                    \
+    X(E_CLIENT_UNEXPECTED, 157, "server packet not expected at this point of the connection")  \
+    X(E_CLIENT_STATE, 158, "call not valid in the client engine's current state")              \
+    X(E_CLIENT_CLOSED, 159, "the connection ended before the exchange was complete")           \
+    X(E_CLIENT_PIPELINE_FULL, 160, "too many commands awaiting responses")                     \
     /* server engine */                                                                        \
                                                                                                \
     /* end of list */
