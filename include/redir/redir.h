@@ -5,6 +5,8 @@
  *   <redir/stream.h>   streaming framer: bytes in any chunking to packets
  *   <redir/packets.h>  greeting, handshake response, SSLRequest, auth
  *                      exchange, OK + session state, EOF, ERR, classifier
+ *   <redir/command.h>  command bytes and codecs, column definitions,
+ *                      prepare-OK, capability negotiation, response tracker
  *   <redir/url.h>      redirect URL grammars and the compatibility report
  *   <redir/redirect.h> redirect extraction and packet builders
  *   <redir/policy.h>   the client-side follow policy and target cache
@@ -15,6 +17,7 @@
 #include "common.h"
 #include "wire.h"
 #include "packets.h"
+#include "command.h"
 #include "stream.h"
 #include "url.h"
 #include "redirect.h"

@@ -71,6 +71,15 @@
     X(E_LOCATION_FIELD, 95, "Location: line misses a required part")                           \
     X(E_ERR_REDIRECT_FORMAT, 96, "ERR message is not of the form |text|host[:port]")     \
     /* command phase and response tracker */                                                   \
+    X(E_RESP_QUEUE_FULL, 120, "more commands awaiting a response than the tracker holds")      \
+    X(E_RESP_UNEXPECTED, 121, "server payload that no outstanding command explains")           \
+    X(E_RESP_COLUMN_MISMATCH, 122, "column definitions disagree with the announced count")     \
+    X(E_RESP_ROW_MISMATCH, 123, "row does not hold the announced number of columns")           \
+    X(E_RESP_AWAITING_CLIENT, 124, "server payload while the client owes file or auth data")   \
+    X(E_COLUMN_COUNT, 125, "column count is zero or too large")                                \
+    X(E_COLUMN_DEF, 126, "column definition's fixed-length block is malformed")                \
+    X(E_QUERY_ATTRIBUTES, 127, "query attributes are malformed")                               \
+    X(E_STMT_PARAMS, 128, "statement parameter block is malformed")                            \
                                                                                                \
     /* streaming framer */                                                                     \
     X(E_FRAMER_PAYLOAD_LIMIT, 140, "logical packet is larger than the framer's payload limit") \
