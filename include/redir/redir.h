@@ -10,6 +10,7 @@
  *   <redir/url.h>      redirect URL grammars and the compatibility report
  *   <redir/redirect.h> redirect extraction and packet builders
  *   <redir/policy.h>   the client-side follow policy and target cache
+ *   <redir/server.h>   the server engine (greeting, login, command phase)
  */
 #ifndef REDIR_REDIR_H
 #define REDIR_REDIR_H
@@ -24,6 +25,7 @@
 #include "policy.h"
 #include "auth_request.h"
 #include "client.h"
+#include "server.h"
 
 #ifdef __cplusplus
 extern "C" {

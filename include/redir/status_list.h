@@ -100,7 +100,8 @@
     X(E_CLIENT_CLOSED, 159, "the connection ended before the exchange was complete")           \
     X(E_CLIENT_PIPELINE_FULL, 160, "too many commands awaiting responses")                     \
     /* server engine */                                                                        \
-                                                                                               \
+    X(E_SERVER_STATE, 170, "call not allowed at this point of the server conversation")        \
+    X(E_SERVER_TLS_NOT_OFFERED, 171, "client asked for TLS, which the server did not offer")   \
     /* end of list */
 
 #endif
