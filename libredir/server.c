@@ -21,14 +21,6 @@
 #define ER_NET_PACKETS_OUT_OF_ORDER 1156u
 #define ER_NOT_SUPPORTED_AUTH_MODE 1251u
 
-uint64_t srv_negotiate(uint64_t server_caps, uint64_t client_caps) {
-    uint64_t both = server_caps & client_caps;
-    if ((server_caps & REDIR_CLIENT_MYSQL) == 0 && (client_caps & REDIR_CLIENT_MYSQL) == 0) {
-        return both;
-    }
-    return both & UINT64_C(0xFFFFFFFF);
-}
-
 void srv_to_idle(redir_server *srv) {
     srv->state = REDIR_SERVER_IDLE;
     srv->seq = 0;
@@ -68,20 +60,30 @@ redir_status redir_server_init(redir_server *srv, redir_diag *diag,
     if (plugin.len == 0) {
         plugin = redir_span_of(REDIR_SERVER_PLUGIN_DEFAULT, sizeof REDIR_SERVER_PLUGIN_DEFAULT - 1);
     }
-    size_t max_packet = cfg->max_packet;
-    if (cfg->in_buf == NULL || cfg->out_buf == NULL || cfg->in_cap <= HEADER_SIZE ||
-        (version.ptr == NULL && version.len > 0) || (plugin.ptr == NULL && plugin.len > 0) ||
-        has_nul(version) || has_nul(plugin)) {
+    if (cfg->in_buf == NULL || cfg->out_buf == NULL || (version.ptr == NULL && version.len > 0) ||
+        (plugin.ptr == NULL && plugin.len > 0) || has_nul(version) || has_nul(plugin)) {
         return REDIR_E_INVALID_ARGUMENT;
     }
-    if (max_packet == 0) {
-        max_packet = cfg->in_cap - HEADER_SIZE;
-        if (max_packet >= REDIR_MAX_PACKET_PAYLOAD) {
-            max_packet = REDIR_MAX_PACKET_PAYLOAD - 1;
+    redir_framer_config fc;
+    memset(&fc, 0, sizeof fc);
+    fc.in = cfg->in_buf;
+    fc.in_cap = cfg->in_cap;
+    fc.join = cfg->join_buf;
+    fc.join_cap = cfg->join_cap;
+    fc.max_payload = cfg->max_packet;
+    if (cfg->join_buf == NULL) {
+        /* the join buffer is carved from the end of in_buf */
+        size_t join = cfg->max_packet != 0 ? cfg->max_packet : cfg->in_cap / 2;
+        if (join == 0 || join > cfg->in_cap || cfg->in_cap - join < REDIR_FRAMER_MIN_INPUT) {
+            return REDIR_E_INVALID_ARGUMENT;
         }
+        fc.in_cap = cfg->in_cap - join;
+        fc.join = cfg->in_buf + fc.in_cap;
+        fc.join_cap = join;
     }
-    if (max_packet > cfg->in_cap - HEADER_SIZE || max_packet >= REDIR_MAX_PACKET_PAYLOAD) {
-        return REDIR_E_INVALID_ARGUMENT;
+    redir_status st = redir_framer_init(&srv->framer, &fc);
+    if (st != REDIR_OK) {
+        return st;
     }
 
     for (size_t i = 0; i < REDIR_SERVER_SCRAMBLE_SIZE; i++) {
@@ -109,7 +111,7 @@ redir_status redir_server_init(redir_server *srv, redir_diag *diag,
     g.auth_plugin_nul = true;
 
     size_t payload = 0;
-    redir_status st = redir_greeting_encode(NULL, 0, &payload, &g);
+    st = redir_greeting_encode(NULL, 0, &payload, &g);
     if (st != REDIR_E_NOSPACE) {
         return st == REDIR_OK ? REDIR_E_INVALID_ARGUMENT : st;
     }
@@ -132,12 +134,9 @@ redir_status redir_server_init(redir_server *srv, redir_diag *diag,
         return st;
     }
 
-    srv->in_buf = cfg->in_buf;
-    srv->in_cap = cfg->in_cap;
     srv->out_buf = cfg->out_buf;
     srv->out_cap = cfg->out_cap;
     srv->out_len = HEADER_SIZE + payload;
-    srv->max_packet = max_packet;
     srv->seq = 1;
     srv->server_caps = g.capabilities;
     srv->offer_tls = cfg->offer_tls;
@@ -146,14 +145,10 @@ redir_status redir_server_init(redir_server *srv, redir_diag *diag,
     return REDIR_OK;
 }
 
-/* Drops the bytes the last event viewed. Only redir_server_next does this,
- * so feeding input never moves what an event views. */
-static void compact_input(redir_server *srv) {
-    if (srv->in_used > 0) {
-        memmove(srv->in_buf, srv->in_buf + srv->in_used, srv->in_len - srv->in_used);
-        srv->in_len -= srv->in_used;
-        srv->in_used = 0;
-    }
+/* Reading is refused while the TLS handshake runs (those bytes are not the
+ * engine's) and pointless once the connection is finished. */
+static bool reads_input(const redir_server *srv) {
+    return srv->state != REDIR_SERVER_TLS_PENDING && srv->state != REDIR_SERVER_FINISHED;
 }
 
 redir_status redir_server_feed(redir_server *srv, size_t *taken, const uint8_t *in,
@@ -163,77 +158,48 @@ redir_status redir_server_feed(redir_server *srv, size_t *taken, const uint8_t *
         *taken = in_len;
         return REDIR_OK;
     }
-    if (srv->state == REDIR_SERVER_TLS_PENDING) {
+    if (!reads_input(srv)) {
         return REDIR_E_SERVER_STATE;
     }
     if (in == NULL && in_len > 0) {
         return REDIR_E_INVALID_ARGUMENT;
     }
-    size_t n = srv->in_cap - srv->in_len;
-    if (n > in_len) {
-        n = in_len;
-    }
-    if (n > 0) {
-        memcpy(srv->in_buf + srv->in_len, in, n);
-        srv->in_len += n;
-    }
-    *taken = n;
-    return REDIR_OK;
+    return redir_framer_feed(&srv->framer, taken, in, in_len);
 }
 
 uint8_t *redir_server_space(redir_server *srv, size_t *room) {
     *room = 0;
-    if (srv->state == REDIR_SERVER_FINISHED || srv->state == REDIR_SERVER_TLS_PENDING ||
-        srv->in_buf == NULL) {
+    if (!reads_input(srv)) {
         return NULL;
     }
-    *room = srv->in_cap - srv->in_len;
-    return srv->in_buf + srv->in_len;
+    return redir_framer_space(&srv->framer, room);
 }
 
 redir_status redir_server_commit(redir_server *srv, size_t n) {
     if (srv->state == REDIR_SERVER_FINISHED) {
         return REDIR_OK;
     }
-    if (srv->state == REDIR_SERVER_TLS_PENDING) {
+    if (!reads_input(srv)) {
         return REDIR_E_SERVER_STATE;
     }
-    if (n > srv->in_cap - srv->in_len) {
-        return REDIR_E_INVALID_ARGUMENT;
-    }
-    srv->in_len += n;
-    return REDIR_OK;
+    return redir_framer_commit(&srv->framer, n);
 }
 
-/* One client packet from the input buffer. This is the only place that
- * frames input: REDIR_DONE when the packet is not all there yet; a header
- * announcing more than max_packet (continuations included) or carrying the
- * wrong sequence id is refused as soon as it arrives. */
+/* One client packet, with the sequence id the conversation expects. */
 static redir_status take_packet(redir_server *srv, redir_span *payload, redir_diag *diag) {
-    if (srv->in_len < HEADER_SIZE) {
-        return REDIR_DONE;
+    redir_framed pk;
+    redir_status st = redir_framer_expect_seq(&srv->framer, srv->seq);
+    if (st == REDIR_OK) {
+        st = redir_framer_next(&srv->framer, &pk, diag);
     }
-    const uint8_t *h = srv->in_buf;
-    size_t len = (size_t)h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16;
-    uint8_t seq = h[3];
-    uint8_t expected = srv->seq;
-    srv->seq = (uint8_t)(seq + 1);
-    if (seq != expected) {
-        diag->offset = 3;
-        diag->needed = 0;
-        return REDIR_E_SEQUENCE;
+    if (st != REDIR_OK) {
+        if (st != REDIR_DONE) {
+            srv->seq = (uint8_t)(srv->seq + 1); /* answer as if it had the right id */
+        }
+        return st;
     }
-    if (len > srv->max_packet) {
-        diag->offset = 0;
-        diag->needed = 0;
-        return REDIR_E_PACKET_TOO_LARGE;
-    }
-    if (srv->in_len - HEADER_SIZE < len) {
-        srv->seq = expected;
-        return REDIR_DONE;
-    }
-    *payload = redir_span_of(srv->in_buf + HEADER_SIZE, len);
-    srv->in_used = HEADER_SIZE + len;
+    *payload = pk.msg.payload;
+    srv->seq = pk.msg.next_seq;
     return REDIR_OK;
 }
 
@@ -268,7 +234,7 @@ static redir_status fail(redir_server *srv, redir_server_event *ev, redir_status
     uint16_t code = ER_HANDSHAKE_ERROR;
     const char *state = "08S01";
     const char *what = "Bad handshake";
-    if (status == REDIR_E_PACKET_TOO_LARGE) {
+    if (status == REDIR_E_FRAMER_PAYLOAD_LIMIT) {
         code = ER_NET_PACKET_TOO_LARGE;
         what = "Got a packet bigger than the server accepts";
     } else if (status == REDIR_E_SEQUENCE) {
@@ -306,7 +272,6 @@ static redir_status fail(redir_server *srv, redir_server_event *ev, redir_status
         srv->err_len = HEADER_SIZE + plen;
     }
     srv->state = REDIR_SERVER_FINISHED;
-    srv->in_used = srv->in_len;
     ev->type = REDIR_SERVER_EV_ERROR;
     ev->status = status;
     ev->diag = *diag;
@@ -336,11 +301,10 @@ static redir_status on_login_packet(redir_server *srv, redir_server_event *ev, r
             return fail(srv, ev, st, &diag);
         }
         srv->client_caps = req.capabilities;
-        srv->negotiated = srv_negotiate(srv->server_caps, req.capabilities);
+        srv->negotiated = redir_caps_negotiate(srv->server_caps, req.capabilities);
         srv->state = REDIR_SERVER_TLS_PENDING;
         ev->type = REDIR_SERVER_EV_START_TLS;
-        ev->tls_early = redir_span_of(srv->in_buf + srv->in_used, srv->in_len - srv->in_used);
-        srv->in_used = srv->in_len;
+        ev->tls_early = redir_framer_buffered(&srv->framer);
         return REDIR_OK;
     }
     redir_status st = redir_handshake_response_decode(&ev->response, &diag, p.ptr, p.len);
@@ -351,7 +315,7 @@ static redir_status on_login_packet(redir_server *srv, redir_server_event *ev, r
         return fail(srv, ev, st, &diag);
     }
     srv->client_caps = ev->response.capabilities;
-    srv->negotiated = srv_negotiate(srv->server_caps, srv->client_caps);
+    srv->negotiated = redir_caps_negotiate(srv->server_caps, srv->client_caps);
     ev->type = REDIR_SERVER_EV_HANDSHAKE_RESPONSE;
     ev->negotiated = srv->negotiated;
     ev->tls = srv->tls;
@@ -366,17 +330,21 @@ static redir_status on_command(redir_server *srv, redir_server_event *ev, redir_
         return fail(srv, ev, REDIR_E_EMPTY_PACKET, &diag);
     }
     uint8_t cmd = p.ptr[0];
-    if (cmd == SRV_COM_QUIT) {
+    if (cmd == REDIR_COM_QUIT) {
         srv->state = REDIR_SERVER_FINISHED;
         ev->type = REDIR_SERVER_EV_CLOSED;
-        srv->in_used = srv->in_len;
         return REDIR_OK;
+    }
+    redir_diag diag = {0, 0};
+    redir_status st = redir_command_decode(&ev->decoded, &diag, p.ptr, p.len, srv->negotiated);
+    if (st != REDIR_OK) {
+        return fail(srv, ev, st, &diag);
     }
     ev->type = REDIR_SERVER_EV_COMMAND;
     ev->command = cmd;
     ev->payload = p;
     ev->body = redir_span_of(p.ptr + 1, p.len - 1);
-    if (cmd == SRV_COM_STMT_CLOSE || cmd == SRV_COM_STMT_SEND_LONG_DATA) {
+    if (cmd == REDIR_COM_STMT_CLOSE || cmd == REDIR_COM_STMT_SEND_LONG_DATA) {
         srv->seq = 0; /* no answer: the next packet starts a command */
     } else {
         srv->state = REDIR_SERVER_RESPONDING;
@@ -396,7 +364,6 @@ redir_status redir_server_next(redir_server *srv, redir_server_event *ev) {
     default:
         return REDIR_DONE; /* the last event's views stay valid */
     }
-    compact_input(srv);
     redir_span p;
     redir_diag diag = {0, 0};
     redir_status st = take_packet(srv, &p, &diag);
@@ -461,5 +428,6 @@ redir_status redir_server_tls_done(redir_server *srv) {
     }
     srv->tls = true;
     srv->state = REDIR_SERVER_TLS_UP;
+    redir_framer_reset(&srv->framer); /* the bytes after the SSLRequest were TLS */
     return REDIR_OK;
 }

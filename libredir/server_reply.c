@@ -27,7 +27,7 @@ static bool in_command(const redir_server *srv) {
  * response or auth data of the login, or while answering COM_CHANGE_USER. */
 static bool may_send_auth(const redir_server *srv) {
     return srv->state == REDIR_SERVER_AUTH ||
-           (srv->state == REDIR_SERVER_RESPONDING && srv->command == SRV_COM_CHANGE_USER);
+           (srv->state == REDIR_SERVER_RESPONDING && srv->command == REDIR_COM_CHANGE_USER);
 }
 
 static bool may_send_ok(const redir_server *srv) { return in_login_auth(srv) || in_command(srv); }
@@ -51,7 +51,6 @@ static void after_err(redir_server *srv) {
         srv_to_idle(srv);
     } else {
         srv->state = REDIR_SERVER_FINISHED;
-        srv->in_used = srv->in_len;
     }
 }
 

@@ -29,9 +29,11 @@
 #ifndef REDIR_SERVER_H
 #define REDIR_SERVER_H
 
+#include "command.h"
 #include "common.h"
 #include "packets.h"
 #include "redirect.h"
+#include "stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,16 +83,24 @@ typedef struct redir_server_config {
     uint16_t status;        /* server status in the greeting (e.g. REDIR_STATUS_AUTOCOMMIT) */
     uint8_t charset;        /* collation id in the greeting; 0: 45 (utf8mb4_general_ci) */
 
-    /* Buffers lent for the engine's lifetime. Received bytes wait in in_buf
-     * until a whole packet is there; queued output waits in out_buf. */
+    /* Buffers lent for the engine's lifetime (they must not overlap).
+     * Received bytes go through a redir_framer (<redir/stream.h>): in_buf is
+     * its input buffer, join_buf the buffer it joins packets into (a packet
+     * that is not read whole from in_buf, continuation packets included).
+     * Without join_buf (NULL) the engine splits in_buf: its last max_packet
+     * bytes become the join buffer, the rest the input (then in_cap must be
+     * at least max_packet + REDIR_FRAMER_MIN_INPUT). Queued output waits in
+     * out_buf. */
     uint8_t *in_buf;
     size_t in_cap;
+    uint8_t *join_buf;
+    size_t join_cap;
     uint8_t *out_buf;
     size_t out_cap;
-    /* Largest client payload accepted (0: in_cap - 4). Must be at most
-     * in_cap - 4 and below 0xFFFFFF: a longer packet is refused as soon as
-     * its header arrives (REDIR_E_PACKET_TOO_LARGE), so a client announcing
-     * 16 MiB never makes the engine hold more than in_cap bytes. */
+    /* Largest client payload accepted; 0: join_cap, or half of in_cap
+     * without join_buf. A packet announcing more is refused as soon as its
+     * header arrives (REDIR_E_FRAMER_PAYLOAD_LIMIT), so a client announcing
+     * 16 MiB never makes the engine hold more than the buffers lent. */
     size_t max_packet;
 } redir_server_config;
 
@@ -115,8 +125,10 @@ typedef enum redir_server_event_type {
     /* The client's answer to an auth switch or to more auth data:
      * ev.auth_data (the whole payload). Answer as for HANDSHAKE_RESPONSE. */
     REDIR_SERVER_EV_AUTH_DATA,
-    /* A command: ev.command (first byte), ev.payload (whole payload) and
-     * ev.body (after the command byte). COM_QUIT is reported as CLOSED
+    /* A command: ev.command (first byte), ev.payload (whole payload),
+     * ev.body (after the command byte) and ev.decoded (redir_command_decode
+     * under the negotiated capabilities; a command it refuses is malformed
+     * input, an ERROR). COM_QUIT is reported as CLOSED
      * instead; COM_STMT_CLOSE and COM_STMT_SEND_LONG_DATA expect no answer
      * and the engine reads the next command right away; every other command
      * must be answered (OK, ERR, or a result set ending in rows_end) before
@@ -124,9 +136,14 @@ typedef enum redir_server_event_type {
     REDIR_SERVER_EV_COMMAND,
     /* The client sent COM_QUIT. The connection is finished. */
     REDIR_SERVER_EV_CLOSED,
-    /* Malformed or unacceptable client input: ev.status names it,
-     * ev.diag.offset is relative to the payload of the client packet (for a
-     * refused header: to the header). An ERR whose message reads
+    /* Malformed or unacceptable client input: ev.status names it. For a
+     * packet the decoders refuse, ev.diag.offset is relative to its payload;
+     * for a packet the framer refuses (REDIR_E_SEQUENCE,
+     * REDIR_E_FRAMER_PAYLOAD_LIMIT), it is the position of its header in
+     * the client's byte stream (counted from the start, or from the end of
+     * the TLS handshake). A pre-4.1 client is REDIR_E_UNSUPPORTED, a client
+     * asking for TLS that was not offered REDIR_E_SERVER_TLS_NOT_OFFERED.
+     * An ERR whose message reads
      * "<what>: <STATUS_NAME> at offset <n>" is already queued (see
      * redir_server_output) and the connection is finished. */
     REDIR_SERVER_EV_ERROR
@@ -147,6 +164,7 @@ typedef struct redir_server_event {
     uint8_t command;
     redir_span payload;
     redir_span body;
+    redir_command decoded;
     /* ERROR */
     redir_status status;
     redir_diag diag;
@@ -167,14 +185,10 @@ typedef enum redir_server_state {
 typedef struct redir_server {
     /* private */
     redir_server_state state;
-    uint8_t *in_buf;
-    size_t in_cap;
-    size_t in_len;
-    size_t in_used;      /* bytes of in_buf consumed by the last event */
+    redir_framer framer;
     uint8_t *out_buf;
     size_t out_cap;
     size_t out_len;
-    size_t max_packet;
     uint8_t seq;         /* next sequence id on the wire */
     uint8_t scramble[REDIR_SERVER_SCRAMBLE_SIZE + 1];
     uint64_t server_caps;
@@ -192,8 +206,9 @@ typedef struct redir_server {
 
 /* redir_server_init validates *cfg and queues the greeting. The buffers in
  * cfg are used until the engine is dropped; the other fields are copied.
- * Fails with REDIR_E_INVALID_ARGUMENT for a missing buffer, max_packet above
- * in_cap - 4 or 0xFFFFFE, a NUL inside the version or plugin name;
+ * Fails with REDIR_E_INVALID_ARGUMENT for a missing in_buf or out_buf,
+ * max_packet above join_cap (or, without join_buf, an in_buf too small to
+ * split), a NUL inside the version or plugin name;
  * REDIR_E_NOSPACE (diag->needed: the size the output buffer must have) when
  * the greeting does not fit out_buf. */
 REDIR_API REDIR_NODISCARD redir_status redir_server_init(redir_server *srv, redir_diag *diag,
@@ -201,8 +216,8 @@ REDIR_API REDIR_NODISCARD redir_status redir_server_init(redir_server *srv, redi
 
 /* redir_server_feed copies received bytes into the input buffer; *taken is
  * how many fit (possibly fewer than in_len: answer the pending event, call
- * redir_server_next, and feed the rest later). Feeding never moves bytes an
- * event views. Once the connection is finished all
+ * redir_server_next, and feed the rest later). Once the connection is
+ * finished all
  * input is taken and dropped. Fails with REDIR_E_SERVER_STATE (nothing
  * taken) while TLS is pending: bytes received then belong to the TLS
  * handshake. */
@@ -220,9 +235,9 @@ REDIR_API REDIR_NODISCARD redir_status redir_server_commit(redir_server *srv, si
 /* redir_server_next reports the next event: REDIR_OK with *ev filled, or
  * REDIR_DONE when none is ready (more input needed, or the caller has yet to
  * answer the last event, or the connection is finished). Spans in *ev view
- * the input buffer and stay valid until the next call to redir_server_next
- * (feeding input does not move them). Malformed input is not a return
- * value: it is an ERROR event. */
+ * the input or join buffer and stay valid until the next call to
+ * redir_server_next, _feed, _space, _commit or _tls_done. Malformed input is
+ * not a return value: it is an ERROR event. */
 REDIR_API REDIR_NODISCARD redir_status redir_server_next(redir_server *srv,
                                                          redir_server_event *ev);
 

@@ -8,6 +8,8 @@
  * at every offset. */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "redir/redir.h"
@@ -744,4 +746,151 @@ Test(server, auth_switch_only_where_the_protocol_allows_it) {
     cr_assert(eq(int, redir_server_auth_switch(&C.srv, NULL, lit("mysql_native_password"), data),
                  REDIR_E_SERVER_STATE), "answering COM_QUERY");
     cr_assert(eq(int, redir_server_auth_more_data(&C.srv, NULL, data), REDIR_E_SERVER_STATE));
+}
+
+/* ------------------------------------------------------------- malformed input */
+
+typedef enum setup_kind { AT_GREETING, AT_GREETING_NO_TLS, AFTER_TLS, LOGGED_IN, AFTER_SWITCH } setup_kind;
+
+typedef struct bad_vector {
+    const char *name;
+    setup_kind at;
+    const char *client;  /* hex; the error must come once all of it is in */
+    redir_status status;
+    size_t offset;
+    uint16_t code;       /* of the ERR the engine queues */
+    bool sql_state;      /* the ERR carries '#'+SQLSTATE */
+} bad_vector;
+
+static const bad_vector BAD[] = {
+    {"pre-4.1 client (no CLIENT_PROTOCOL_41)", AT_GREETING,
+     "0e000001" "8da0" "000000" "726f6f7400" "41424344",
+     REDIR_E_UNSUPPORTED, 0, 1251, false},
+    {"SSLRequest when TLS was not offered", AT_GREETING_NO_TLS, TLS_SSL_REQUEST,
+     REDIR_E_SERVER_TLS_NOT_OFFERED, 1, 1043, true},
+    {"SSLRequest with a byte too many", AT_GREETING,
+     "210000018caabf000000100021000000000000000000000000000000000000001d00000000",
+     REDIR_E_TRAILING, 32, 1043, true},
+    {"SSLRequest cut short", AT_GREETING, "120000018caabf000000100021000000000000000000",
+     REDIR_E_TRUNCATED, 9, 1043, true},
+    {"response whose user has no NUL", AT_GREETING,
+     "240000018ca2bf000000100021000000000000000000000000000000000000001d00000072656469",
+     REDIR_E_NO_TERMINATOR, 36, 1043, true},
+    {"response cut inside the fixed part", AT_GREETING, "060000018ca2bf000000",
+     REDIR_E_TRUNCATED, 4, 1043, true},
+    {"response whose auth length runs past the end", AT_GREETING,
+     "270000018ca2bf000000100021000000000000000000000000000000000000001d000000"
+     "7200" "1441424344",
+     REDIR_E_TRUNCATED, 35, 1043, true},
+    {"response with a malformed attribute block", AT_GREETING,
+     "2c0000010aa3b80100000040e0000000000000000000000000000000000000001c000000"
+     "7200" "00" "7800" "6d00" "04" "0c5f6162",
+     REDIR_E_BAD_ATTRIBUTES, 41, 1043, true},
+    {"response with sequence id 0", AT_GREETING, "dc000000",
+     REDIR_E_SEQUENCE, 0, 1156, true},
+    {"a 16 MiB packet announced", AT_GREETING, "ffffff01",
+     REDIR_E_FRAMER_PAYLOAD_LIMIT, 0, 1153, true},
+    {"empty packet", AT_GREETING, "00000001", REDIR_E_TRUNCATED, 0, 1043, true},
+    {"response after TLS cut short", AFTER_TLS, "060000028caabf000000",
+     REDIR_E_TRUNCATED, 4, 1043, true},
+    {"response after TLS with sequence id 1", AFTER_TLS, "dc000001",
+     REDIR_E_SEQUENCE, 0, 1156, true},
+    {"auth answer with the wrong sequence id", AFTER_SWITCH, "04000002",
+     REDIR_E_SEQUENCE, 224, 1156, true}, /* stream offset: after the 224-byte response */
+    {"empty command", LOGGED_IN, "00000000", REDIR_E_EMPTY_PACKET, 0, 1047, true},
+    {"command with sequence id 1", LOGGED_IN, "09000001",
+     REDIR_E_SEQUENCE, 224, 1156, true},
+    {"COM_STMT_CLOSE cut short", LOGGED_IN, "03000000190102", REDIR_E_TRUNCATED, 1, 1047, true},
+    {"COM_PROCESS_KILL with trailing bytes", LOGGED_IN, "060000000c0100000000",
+     REDIR_E_TRAILING, 5, 1047, true},
+    {"a 16 MiB command announced", LOGGED_IN, "ffffff00", REDIR_E_FRAMER_PAYLOAD_LIMIT, 224,
+     1153, true},
+};
+#define NUM_BAD (sizeof BAD / sizeof BAD[0])
+
+static void setup_at(conv *c, setup_kind at, size_t chunk) {
+    redir_server_config cfg = capture_config(9, "OLoiDSX@sGHp{;RlG]|{");
+    cfg.offer_tls = at != AT_GREETING_NO_TLS;
+    start(c, cfg, 0);
+    redir_server_output_consume(&c->srv, BUF_SIZE);
+    if (at == AFTER_TLS) {
+        client(c, TLS_SSL_REQUEST, REDIR_SERVER_EV_START_TLS);
+        cr_assert(eq(int, redir_server_tls_done(&c->srv), REDIR_OK));
+    } else if (at == LOGGED_IN || at == AFTER_SWITCH) {
+        client(c, PLAIN_RESPONSE, REDIR_SERVER_EV_HANDSHAKE_RESPONSE);
+        if (at == LOGGED_IN) {
+            ok_with_schema(c, "redir_test");
+        } else {
+            cr_assert(eq(int,
+                         redir_server_auth_switch(&c->srv, NULL, lit("mysql_native_password"),
+                                                  lit("01234567890123456789\0")),
+                         REDIR_OK));
+        }
+        redir_server_output_consume(&c->srv, BUF_SIZE);
+    }
+    c->chunk = chunk;
+}
+
+/* The output must be exactly one ERR that decodes, naming the status and
+ * the offset. */
+static void one_err_naming(conv *c, const bad_vector *v) {
+    size_t len;
+    const uint8_t *out = redir_server_output(&c->srv, &len);
+    cr_assert(not(eq(ptr, (void *)(uintptr_t)out, NULL)), "%s: an ERR is queued", v->name);
+    redir_frame f;
+    size_t used;
+    cr_assert(eq(int, redir_frame_decode(&f, &used, NULL, out, len), REDIR_OK));
+    cr_assert(eq(sz, used, len), "%s: exactly one packet", v->name);
+    redir_err e;
+    cr_assert(eq(int, redir_err_decode(&e, NULL, f.payload.ptr, f.payload.len, 0), REDIR_OK));
+    cr_assert(eq(u16, e.code, v->code), "%s", v->name);
+    cr_assert(eq(int, e.has_sql_state, v->sql_state), "%s", v->name);
+    char want[96];
+    snprintf(want, sizeof want, ": %s at offset %zu", redir_status_name(v->status), v->offset);
+    size_t wl = strlen(want);
+    cr_assert(e.message.len > wl &&
+                  memcmp(e.message.ptr + e.message.len - wl, want, wl) == 0,
+              "%s: message \"%.*s\" ends with \"%s\"", v->name, (int)e.message.len,
+              (const char *)e.message.ptr, want);
+    redir_server_output_consume(&c->srv, len);
+    no_output(c);
+}
+
+Test(server, malformed_input_ends_in_one_err_in_every_chunking) {
+    for (size_t i = 0; i < NUM_BAD; i++) {
+        const bad_vector *v = &BAD[i];
+        for (size_t k = 0; k < NUM_CHUNKINGS; k++) {
+            setup_at(&C, v->at, CHUNKINGS[k]);
+            redir_server_event ev = client(&C, v->client, REDIR_SERVER_EV_ERROR);
+            cr_assert(eq(int, ev.status, v->status), "%s: %s", v->name,
+                      redir_status_name(ev.status));
+            cr_assert(eq(sz, ev.diag.offset, v->offset), "%s", v->name);
+            cr_assert(redir_server_finished(&C.srv));
+            one_err_naming(&C, v);
+            no_event(&C);
+            size_t taken;
+            cr_assert(eq(int, redir_server_feed(&C.srv, &taken, (const uint8_t *)"more", 4),
+                         REDIR_OK));
+            no_event(&C);
+            no_output(&C);
+        }
+    }
+}
+
+Test(server, a_huge_packet_is_refused_before_its_payload) {
+    /* the engine holds at most its buffers: the header alone is enough */
+    setup_at(&C, AT_GREETING, 0);
+    size_t taken;
+    uint8_t hdr[4] = {0xff, 0xff, 0xff, 0x01};
+    cr_assert(eq(int, redir_server_feed(&C.srv, &taken, hdr, 4), REDIR_OK));
+    redir_server_event ev;
+    cr_assert(eq(int, redir_server_next(&C.srv, &ev), REDIR_OK));
+    cr_assert(eq(int, ev.status, REDIR_E_FRAMER_PAYLOAD_LIMIT));
+    uint8_t junk[1024];
+    memset(junk, 'x', sizeof junk);
+    for (int i = 0; i < 20000; i++) { /* 20 MB more are swallowed, not kept */
+        cr_assert(eq(int, redir_server_feed(&C.srv, &taken, junk, sizeof junk), REDIR_OK));
+        cr_assert(eq(sz, taken, sizeof junk));
+    }
+    no_event(&C);
 }
