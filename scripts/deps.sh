@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 packages=(
   build-essential cmake ninja-build pkg-config git
   clang lld llvm libclang-rt-14-dev afl++
-  zlib1g-dev libssl-dev libpcap-dev libcriterion-dev
+  zlib1g-dev libssl-dev libsodium-dev libpcap-dev libcriterion-dev
   tshark tcpdump mariadb-server mariadb-client openssl
   gcovr python3 zip
   gnuplot-nox liburiparser-dev libcurl4-openssl-dev time

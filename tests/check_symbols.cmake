@@ -1,5 +1,7 @@
-# Fails unless the shared library exports only redir_ symbols and neither
-# library references an allocator function.
+# Fails unless the shared library exports only redir_ symbols (at least MIN,
+# default 20) and, unless ALLOC_OK is set, neither library references an
+# allocator function or a crypto library (the core library stays free of
+# both; libredir-auth is checked for its exports only).
 execute_process(COMMAND nm -D --defined-only ${LIB} OUTPUT_VARIABLE exports RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "nm failed on ${LIB}")
@@ -15,11 +17,21 @@ foreach(line IN LISTS lines)
     math(EXPR count "${count} + 1")
   endif()
 endforeach()
-if(count LESS 20)
+if(NOT DEFINED MIN)
+  set(MIN 20)
+endif()
+if(count LESS MIN)
   message(FATAL_ERROR "only ${count} redir_ symbols exported")
+endif()
+if(ALLOC_OK)
+  message(STATUS "${count} exported symbols, all redir_")
+  return()
 endif()
 foreach(f ${LIB} ${STATIC})
   execute_process(COMMAND nm --undefined-only ${f} OUTPUT_VARIABLE undef)
+  if(undef MATCHES "[ \n]((EVP|SHA[0-9]*|RSA|OPENSSL|OSSL|BN|ERR|PEM|CRYPTO)_[A-Za-z0-9_]*|crypto_[a-z0-9_]+|sodium_[a-z_]+)(@|\n)")
+    message(FATAL_ERROR "${f} references a crypto function: ${CMAKE_MATCH_1}")
+  endif()
   if(undef MATCHES "[ \n](malloc|calloc|realloc|free|strdup|strndup|posix_memalign|aligned_alloc|reallocarray)(@|\n)")
     message(FATAL_ERROR "${f} references an allocator: ${CMAKE_MATCH_1}")
   endif()

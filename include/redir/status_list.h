@@ -99,6 +99,11 @@
     X(E_CLIENT_STATE, 158, "call not valid in the client engine's current state")              \
     X(E_CLIENT_CLOSED, 159, "the connection ended before the exchange was complete")           \
     X(E_CLIENT_PIPELINE_FULL, 160, "too many commands awaiting responses")                     \
+    X(E_AUTH_NO_ANSWER, 162, "libredir-auth has no answer for this plugin and stage")          \
+    X(E_AUTH_NONCE, 163, "the server's nonce has the wrong length for the plugin")            \
+    X(E_AUTH_RSA_KEY, 164, "the server's RSA public key cannot be read")                      \
+    X(E_AUTH_RSA_TOO_LONG, 165, "password too long for one block of the server's RSA key")    \
+    X(E_AUTH_CRYPTO, 166, "the crypto library failed")                                        \
     /* server engine */                                                                        \
     X(E_SERVER_STATE, 170, "call not allowed at this point of the server conversation")        \
     X(E_SERVER_TLS_NOT_OFFERED, 171, "client asked for TLS, which the server did not offer")   \
