@@ -73,11 +73,12 @@ attempt_old() {
 
 if [[ ${1:-} == --client ]]; then
     kind=$2 id=$3
-    while :; do
+    until [[ -e $DRAIN_STOP ]]; do
         start=$(now_ms)
         echo "$id $kind $start $("attempt_$kind")"
         sleep "$DRAIN_PAUSE"
     done
+    exit 0
 fi
 
 # ----------------------------------------------------------------- operator
@@ -116,7 +117,7 @@ live_log "starting servers A and B"
 live_start_servers 2
 A=${LIVE_PORT[1]} B=${LIVE_PORT[2]}
 certs=$(live_cert serve)
-export DRAIN_REDIR=$redir DRAIN_PORT_A=$A DRAIN_PAUSE=0.1
+export DRAIN_REDIR=$redir DRAIN_PORT_A=$A DRAIN_PAUSE=0.1 DRAIN_STOP=$LIVE_TMP/stop
 echo "server A: mariadbd on 127.0.0.1:$A (server_id 1)"
 echo "server B: mariadbd on 127.0.0.1:$B (server_id 2)"
 
@@ -150,63 +151,72 @@ live_stop_server 1 || live_die "A does not exit"
 t_exit=$(now_ms)
 echo "A exited $(( t_exit - t0 )) ms after the switch began"
 sleep "$after"
-t2=$(now_ms)
+# The clients finish the attempt in progress (at most 15 s) and stop.
+touch "$DRAIN_STOP"
 for pid in "${client_pids[@]}"; do
-    live_kill "$pid"
+    wait "$pid"
 done
 live_kill "$serve_pid"
 
 # ------------------------------------------------------------------- report
-# Only attempts that ended before the load stopped count: the last line of a
-# client killed mid-attempt may be cut.
-cat "${client_logs[@]}" | awk -v t2="$t2" 'NF >= 4 && $3 < t2 - 2000' >"$LIVE_TMP/attempts"
-awk -v A="$A" -v B="$B" -v t0="$t0" -v t1="$t1" -v clients="$clients" '
-function fmt(ms) { return sprintf("%.2f s", ms / 1000) }
+awk 'NF >= 4' "${client_logs[@]}" >"$LIVE_TMP/attempts"
+awk -v A="$A" -v B="$B" -v t0="$t0" -v t1="$t1" '
+function secs(ms) { return sprintf("%.2f s", ms / 1000) }
 {
     id = $1; kind = $2; t = $3; ok = ($4 == "ok")
-    n[kind]++
+    kinds[kind] = 1; ids[id] = kind; n[kind]++
     if (ok && $5 == A) onA[kind]++
     else if (ok && $5 == B) onB[kind]++
     else if (ok) other[kind]++
     else if (t < t0) errBefore[kind]++
     else if (t < t1) errDuring[kind]++
-    else errAfter[kind]++
-    # the longest time a client went without an answer
-    if (ok) {
-        if (id in lastOk && t - lastOk[id] > gap[kind]) gap[kind] = t - lastOk[id]
-        lastOk[id] = t
+    else {
+        errAfter[kind]++
+        if (index($0, "127.0.0.1:" B) > 0) namingB[kind]++
     }
-    if (t >= t0 && !(id in first)) {
-        if (kind == "library" && ok && $5 == B) first[id] = t - t0
-        if (kind == "old" && !ok && index($0, "127.0.0.1:" B) > 0) first[id] = t - t0
+    if (ok && t < t0 && t > lastA[id]) lastA[id] = t
+    if (ok && t >= t0 && !(id in firstB)) firstB[id] = t
+    if (t >= t0 && !(id in seen)) {
+        if ((ok && $5 == B) || (!ok && index($0, "127.0.0.1:" B) > 0)) seen[id] = t - t0
     }
 }
 END {
-    printf "%-8s %8s %6s %6s %14s %14s %13s %12s %s\n", "clients", "attempts", "on A", "on B",
-           "errors before", "during switch", "errors after", "longest gap", "switch seen after"
-    split("library old", kinds, " ")
+    printf "%-8s %8s %5s %5s %16s %7s %6s %11s %13s\n", "clients", "attempts", "by A", "by B",
+           "failed: before", "during", "after", "no answer", "B seen after"
     for (k = 1; k <= 2; k++) {
-        kind = kinds[k]; worst = -1; seen = 0
-        for (id in first) if (id ~ "^" kind "[0-9]+$") {
-            seen++; if (first[id] > worst) worst = first[id]
+        kind = k == 1 ? "library" : "old"
+        if (!(kind in kinds)) continue
+        gap = 0; never = 0; worst = 0; unseen = 0
+        for (id in ids) {
+            if (ids[id] != kind) continue
+            if (id in firstB) { if (firstB[id] - lastA[id] > gap) gap = firstB[id] - lastA[id] }
+            else never++
+            if (id in seen) { if (seen[id] > worst) worst = seen[id] } else unseen++
         }
-        printf "%-8s %8d %6d %6d %14d %14d %13d %12s %s\n", kind, n[kind], onA[kind], onB[kind],
-               errBefore[kind], errDuring[kind], errAfter[kind], fmt(gap[kind]),
-               seen ? fmt(worst) " (all " seen ")" : "never"
-        if (other[kind]) printf "  %d answers from neither A nor B\n", other[kind]
+        printf "%-8s %8d %5d %5d %16d %7d %6d %11s %13s\n", kind, n[kind], onA[kind], onB[kind],
+               errBefore[kind], errDuring[kind], errAfter[kind],
+               never ? "since switch" : secs(gap), unseen ? "never" : secs(worst)
+        if (other[kind]) printf "  %d answers came from neither A nor B\n", other[kind]
+        if (errAfter[kind]) printf "  %s: %d of the %d failures after the switch name 127.0.0.1:%s\n",
+                                   kind, namingB[kind], errAfter[kind], B
     }
 }' "$LIVE_TMP/attempts" | tee "$LIVE_TMP/report"
-echo "(\"during switch\": begun between A's shutdown and redir serve listening;" \
-     "\"switch seen after\": from A's shutdown until the slowest client was answered" \
-     "by B (library) or got an error naming B (old))"
-
+cat <<'EOF'
+(failed before: attempts begun before the switch and cut by A's shutdown; during: begun
+ after A was told to stop, before redir serve listened; no answer: the longest time a client
+ went between its last answer from A and its first from B; B seen after: from the start of
+ the switch until the slowest client was answered by B or got an error naming B)
+EOF
 echo
 echo "an old client's error after the switch:"
 grep ' old ' "$LIVE_TMP/attempts" | awk -v t1="$t1" '$3 >= t1 && $4 == "err"' | head -n 1 |
-    cut -d' ' -f5- | sed 's/^/  /'
-echo "redir serve's log, first lines:"
-head -n 2 "$serve_log" 2>/dev/null | sed 's/^/  /'
-echo "redir serve: $(wc -l <"$serve_log" 2>/dev/null || echo 0) connections logged"
+    cut -d' ' -f5- | sed 's/^.*\(ERROR \)/  \1/'
+echo "redir serve's log: $(grep -c 'outcome=' "$serve_log" 2>/dev/null) connections;" \
+     "outcomes: $(grep -o 'outcome=[^ ]*' "$serve_log" 2>/dev/null | sort | uniq -c |
+                  awk '{ printf "%s%s %s", sep, $1, substr($2, 9); sep = ", " }')"
+for outcome in redirected err-sent; do
+    grep -m 1 "outcome=$outcome" "$serve_log" 2>/dev/null | sed 's/^/  /'
+done
 
 # ------------------------------------------------------------------- checks
 for kind in library old; do

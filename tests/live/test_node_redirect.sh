@@ -40,8 +40,9 @@ live_start_servers 1
 target=${LIVE_PORT[1]}
 certs=$(live_cert serve)
 listen=$(live_free_port)
+serve_log=$LIVE_TMP/serve-connections.log
 live_bg serve "$redir" serve --listen "127.0.0.1:$listen" --target "mariadb://127.0.0.1:$target" \
-    --tls-cert "$certs/server-cert.pem" --tls-key "$certs/server-key.pem"
+    --tls-cert "$certs/server-cert.pem" --tls-key "$certs/server-key.pem" --log "$serve_log"
 live_wait_port "$listen" 10 || { cat "$LIVE_TMP/serve.log"; live_die "redir serve does not listen"; }
 live_log "redir serve on $listen, target mariadbd on $target"
 
@@ -111,6 +112,15 @@ if grep -q "^connected: info.port $target, connection id [0-9]" "$LIVE_TMP/repro
     live_pass "repro.js: $(grep '^connected' "$LIVE_TMP/repro.log"), then ER_UNEXPECTED_PACKET"
 else
     live_fail "repro.js no longer reproduces the limitation" "$LIVE_TMP/repro.log"
+fi
+
+# Every one of those logins was redirected by redir serve, over TLS.
+want=$(( ${#packages[@]} + 1 ))
+got=$(grep -c 'tls=yes .*outcome=redirected' "$serve_log")
+if (( got == want )); then
+    live_pass "redir serve logged $got TLS logins redirected to 127.0.0.1:$target"
+else
+    live_fail "redir serve logged $got TLS logins redirected, expected $want" "$serve_log"
 fi
 
 live_done
