@@ -37,8 +37,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # ------------------------------------------------------------------ clients
 # drain.sh --client KIND ID: one client's loop (run in the background by the
-# main script); one line per attempt on stdout:
-#   ID KIND START_MS ok PORT SERVER_ID    or    ID KIND START_MS err MESSAGE
+# main script); one line per attempt on stdout, times in ms since the epoch:
+#   ID KIND START END ok PORT SERVER_ID    or    ID KIND START END err MESSAGE
 now_ms() {
     local t=${EPOCHREALTIME/./}
     echo "${t:0:13}"
@@ -75,7 +75,8 @@ if [[ ${1:-} == --client ]]; then
     kind=$2 id=$3
     until [[ -e $DRAIN_STOP ]]; do
         start=$(now_ms)
-        echo "$id $kind $start $("attempt_$kind")"
+        result=$("attempt_$kind")
+        echo "$id $kind $start $(now_ms) $result"
         sleep "$DRAIN_PAUSE"
     done
     exit 0
@@ -159,14 +160,15 @@ done
 live_kill "$serve_pid"
 
 # ------------------------------------------------------------------- report
-awk 'NF >= 4' "${client_logs[@]}" >"$LIVE_TMP/attempts"
+awk 'NF >= 5' "${client_logs[@]}" >"$LIVE_TMP/attempts"
 awk -v A="$A" -v B="$B" -v t0="$t0" -v t1="$t1" '
 function secs(ms) { return sprintf("%.2f s", ms / 1000) }
 {
-    id = $1; kind = $2; t = $3; ok = ($4 == "ok")
+    # t: when the attempt began; e: when it ended
+    id = $1; kind = $2; t = $3; e = $4; ok = ($5 == "ok")
     kinds[kind] = 1; ids[id] = kind; n[kind]++
-    if (ok && $5 == A) onA[kind]++
-    else if (ok && $5 == B) onB[kind]++
+    if (ok && $6 == A) onA[kind]++
+    else if (ok && $6 == B) onB[kind]++
     else if (ok) other[kind]++
     else if (t < t0) errBefore[kind]++
     else if (t < t1) errDuring[kind]++
@@ -174,11 +176,10 @@ function secs(ms) { return sprintf("%.2f s", ms / 1000) }
         errAfter[kind]++
         if (index($0, "127.0.0.1:" B) > 0) namingB[kind]++
     }
-    if (ok && t < t0 && t > lastA[id]) lastA[id] = t
-    if (ok && t >= t0 && !(id in firstB)) firstB[id] = t
-    if (t >= t0 && !(id in seen)) {
-        if ((ok && $5 == B) || (!ok && index($0, "127.0.0.1:" B) > 0)) seen[id] = t - t0
-    }
+    if (ok && $6 == A && e > lastA[id]) lastA[id] = e
+    if (ok && $6 == B && (!(id in firstB) || e < firstB[id])) firstB[id] = e
+    if ((ok && $6 == B) || (!ok && t >= t0 && index($0, "127.0.0.1:" B) > 0))
+        if (!(id in seen) || e - t0 < seen[id]) seen[id] = e - t0
 }
 END {
     printf "%-8s %8s %5s %5s %16s %7s %6s %11s %13s\n", "clients", "attempts", "by A", "by B",
@@ -205,12 +206,12 @@ cat <<'EOF'
 (failed before: attempts begun before the switch and cut by A's shutdown; during: begun
  after A was told to stop, before redir serve listened; no answer: the longest time a client
  went between its last answer from A and its first from B; B seen after: from the start of
- the switch until the slowest client was answered by B or got an error naming B)
+ the switch until the slowest client had an answer from B or an error naming B)
 EOF
 echo
 echo "an old client's error after the switch:"
-grep ' old ' "$LIVE_TMP/attempts" | awk -v t1="$t1" '$3 >= t1 && $4 == "err"' | head -n 1 |
-    cut -d' ' -f5- | sed 's/^.*\(ERROR \)/  \1/'
+grep ' old ' "$LIVE_TMP/attempts" | awk -v t1="$t1" '$3 >= t1 && $5 == "err"' | head -n 1 |
+    cut -d' ' -f6- | sed 's/^.*\(ERROR \)/  \1/'
 echo "redir serve's log: $(grep -c 'outcome=' "$serve_log" 2>/dev/null) connections;" \
      "outcomes: $(grep -o 'outcome=[^ ]*' "$serve_log" 2>/dev/null | sort | uniq -c |
                   awk '{ printf "%s%s %s", sep, $1, substr($2, 9); sep = ", " }')"
@@ -224,21 +225,21 @@ for kind in library old; do
         id=$kind$i
         mine=$LIVE_TMP/attempts-$id
         awk -v id="$id" '$1 == id' "$LIVE_TMP/attempts" >"$mine"
-        if awk -v t0="$t0" -v A="$A" '$3 < t0 && $4 == "ok" && $5 == A' "$mine" | grep -q .; then
+        if awk -v t0="$t0" -v A="$A" '$3 < t0 && $5 == "ok" && $6 == A' "$mine" | grep -q .; then
             live_pass "$id answered by A before the switch"
         else
             live_fail "$id never answered by A before the switch" "$mine"
         fi
         after_switch=$(awk -v t1="$t1" '$3 >= t1' "$mine" | wc -l)
         if [[ $kind == library ]]; then
-            good=$(awk -v t1="$t1" -v B="$B" '$3 >= t1 && $4 == "ok" && $5 == B' "$mine" | wc -l)
+            good=$(awk -v t1="$t1" -v B="$B" '$3 >= t1 && $5 == "ok" && $6 == B' "$mine" | wc -l)
             if (( after_switch > 0 && good == after_switch )); then
                 live_pass "$id: all $good attempts after the switch answered by B"
             else
                 live_fail "$id: $good of $after_switch attempts after the switch answered by B" "$mine"
             fi
         else
-            good=$(awk -v t1="$t1" '$3 >= t1 && $4 == "err"' "$mine" | grep -c "127\.0\.0\.1:$B")
+            good=$(awk -v t1="$t1" '$3 >= t1 && $5 == "err"' "$mine" | grep -c "127\.0\.0\.1:$B")
             if (( after_switch > 0 && good == after_switch )); then
                 live_pass "$id: all $good attempts after the switch failed with an error naming 127.0.0.1:$B"
             else
