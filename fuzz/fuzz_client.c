@@ -7,14 +7,19 @@
  *  - the engine ends (CLOSED, or waiting with all input consumed) within a
  *    bound linear in the input;
  *  - every view in every event lies inside a buffer lent to the engine (the
- *    input, the join buffer) or inside the engine itself;
+ *    input, the join and inflate buffers) or inside the engine itself;
  *  - a FOLLOW decision is one the policy gives for the connection's real
  *    state: TLS as the harness ran it, the certificate as it reported, idle;
- *  - the engine never allocates (fuzz_lib_enter). */
+ *  - the engine never allocates (fuzz_lib_enter).
+ * Commands sent: a query, a ping, a prepare, a field list, statistics, an
+ * execute and a COM_CHANGE_USER; with the high config bit, the compressed
+ * protocol is offered. */
 #include "fuzz_common.h"
 
 static uint8_t in_buf[2048];
-static uint8_t join_buf[64];
+static uint8_t join_buf[4096];
+static uint8_t inflate_buf[4096];
+static uint8_t scratch[REDIR_INFLATE_SCRATCH_SIZE];
 static uint8_t out_buf[1024];
 
 static const char *const COMMANDS[] = {
@@ -27,6 +32,7 @@ static const size_t COMMAND_LEN[] = {9, 1, 9, 3, 1, 5};
 static bool inside(redir_span s, const redir_client *c) {
     return fuzz_span_inside(s, in_buf, sizeof in_buf) ||
            fuzz_span_inside(s, join_buf, sizeof join_buf) ||
+           fuzz_span_inside(s, inflate_buf, sizeof inflate_buf) ||
            fuzz_span_inside(s, c, sizeof *c);
 }
 
@@ -116,7 +122,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bool pipeline = (conf & 0x40) != 0;
     if ((conf & 0x80) != 0) {
         h.cfg.capabilities = REDIR_CLIENT_DEFAULT_CAPS | REDIR_MARIADB_CLIENT_CACHE_METADATA |
-                             REDIR_MARIADB_CLIENT_PROGRESS;
+                             REDIR_MARIADB_CLIENT_PROGRESS | REDIR_CLIENT_COMPRESS;
+        h.cfg.inflate_buf = inflate_buf;
+        h.cfg.inflate_cap = sizeof inflate_buf;
+        h.cfg.scratch = scratch;
+        h.cfg.scratch_len = sizeof scratch;
     }
     h.cfg.user = redir_span_of("u", 1);
     h.cfg.host = redir_span_of("db1", 3);
@@ -195,15 +205,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(fuzz_span_inside(out, out_buf, sizeof out_buf));
         redir_client_output_consume(&c, out.len);
         if (h.logged_in && sent < 8 && (pipeline || redir_client_in_flight(&c) == 0)) {
-            size_t k = sent % 6;
+            size_t k = sent % 7;
             fuzz_lib_enter();
-            st = redir_client_command(&c, &d, (const uint8_t *)COMMANDS[k], COMMAND_LEN[k]);
+            if (k == 6) {
+                redir_com_change_user cu;
+                memset(&cu, 0, sizeof cu);
+                cu.user = redir_span_of("v", 1);
+                st = redir_client_change_user(&c, &d, &cu);
+            } else {
+                st = redir_client_command(&c, &d, (const uint8_t *)COMMANDS[k], COMMAND_LEN[k]);
+            }
             fuzz_lib_leave();
             sent++;
             if (st == REDIR_OK) {
                 continue;
             }
-            FUZZ_CHECK(st == REDIR_E_CLIENT_STATE || st == REDIR_E_CLIENT_PIPELINE_FULL);
+            FUZZ_CHECK(st == REDIR_E_CLIENT_STATE || st == REDIR_E_RESP_QUEUE_FULL ||
+                       st == REDIR_E_RESP_UNEXPECTED);
         }
         if (pos < size) {
             rng = rng * 1103515245u + 12345u;

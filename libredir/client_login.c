@@ -27,7 +27,10 @@ static void set_plugin(redir_client *c, const char *name) {
 static uint64_t client_caps(const redir_client *c, bool tls) {
     uint64_t caps = c->cfg.capabilities != 0 ? c->cfg.capabilities : REDIR_CLIENT_DEFAULT_CAPS;
     caps &= ~(REDIR_CLIENT_SSL | REDIR_CLIENT_CONNECT_WITH_DB | REDIR_CLIENT_CONNECT_ATTRS |
-              REDIR_CLIENT_COMPRESS | REDIR_CLIENT_ZSTD_COMPRESSION);
+              REDIR_CLIENT_ZSTD_COMPRESSION);
+    if (c->cfg.inflate_buf == NULL || c->cfg.scratch == NULL) {
+        caps &= ~REDIR_CLIENT_COMPRESS;
+    }
     caps |= REDIR_CLIENT_PROTOCOL_41;
     if ((caps & REDIR_CLIENT_MYSQL) != 0) {
         caps &= UINT64_C(0xFFFFFFFF); /* MariaDB's extended half needs CLIENT_MYSQL clear */
@@ -40,17 +43,6 @@ static uint64_t client_caps(const redir_client *c, bool tls) {
     }
     if (c->cfg.has_attributes) {
         caps |= REDIR_CLIENT_CONNECT_ATTRS;
-    }
-    return caps;
-}
-
-/* Negotiated capabilities: both sides' flags; MariaDB's extended half only
- * when both cleared CLIENT_MYSQL. (redir_caps_negotiate replaces this once
- * <redir/command.h> provides it.) */
-static uint64_t negotiate(uint64_t server, uint64_t client) {
-    uint64_t caps = server & client;
-    if (((server | client) & REDIR_CLIENT_MYSQL) != 0) {
-        caps &= UINT64_C(0xFFFFFFFF);
     }
     return caps;
 }
@@ -90,6 +82,9 @@ void cl_on_greeting(redir_client *c) {
         cl_fail(c, REDIR_E_AUTH_DATA, 0, false);
         return;
     }
+    if (c->scramble_len >= sizeof c->session_scramble) {
+        memcpy(c->session_scramble, c->scramble, sizeof c->session_scramble);
+    }
     c->server_caps = g.capabilities;
     c->plugin_len = 0;
     if (g.auth_plugin.len > 0 && g.auth_plugin.len < sizeof c->plugin) {
@@ -119,8 +114,10 @@ void cl_on_greeting(redir_client *c) {
             return;
         }
         c->seq = 1;
-        c->rseq = 2;
+        cl_expect_seq(c, 2);
         c->state = CL_TLS_WAIT;
+        /* Bytes already here came in clear where TLS is due. */
+        c->clear_bytes = redir_framer_buffered(&c->framer).len > 0;
         c->post |= P_START_TLS;
         return;
     }
@@ -128,6 +125,10 @@ void cl_on_greeting(redir_client *c) {
      * (the policy then refuses its redirects as a downgrade). */
     c->tls_pending = false;
     cl_begin_login(c);
+}
+
+static redir_status enc_response(uint8_t *buf, size_t cap, size_t *out_len, const void *ctx) {
+    return redir_handshake_response_encode(buf, cap, out_len, ctx);
 }
 
 redir_status cl_send_response(redir_client *c, size_t *needed, const uint8_t *auth,
@@ -146,51 +147,84 @@ redir_status cl_send_response(redir_client *c, size_t *needed, const uint8_t *au
                                         : redir_span_of(NULL, 0);
     hr.has_attributes = c->cfg.has_attributes;
     hr.attributes = c->cfg.attributes;
-    size_t len = 0;
-    redir_status st = redir_handshake_response_encode(NULL, 0, &len, &hr);
-    if (st != REDIR_E_NOSPACE && st != REDIR_OK) {
-        return st;
-    }
-    if (len >= REDIR_MAX_PACKET_PAYLOAD) {
-        return REDIR_E_FIELD_TOO_LONG;
-    }
-    /* Encode straight into the output after a header written last. */
     uint8_t seq = c->tls_up ? 2 : 1;
-    size_t room = cl_out_room(c);
-    if (REDIR_FRAME_HEADER_SIZE + len > room) {
-        *needed = REDIR_FRAME_HEADER_SIZE + len - room;
-        return REDIR_E_NOSPACE;
-    }
-    uint8_t *at = c->cfg.out_buf + c->out_len;
-    size_t wrote = 0;
-    st = redir_handshake_response_encode(at + REDIR_FRAME_HEADER_SIZE,
-                                         room - REDIR_FRAME_HEADER_SIZE, &wrote, &hr);
+    redir_status st = cl_queue_encoded(c, needed, seq, enc_response, &hr);
     if (st != REDIR_OK) {
         return st;
     }
-    size_t hl = 0;
-    st = redir_frame_encode_header(at, REDIR_FRAME_HEADER_SIZE, &hl, (uint32_t)wrote, seq);
-    if (st != REDIR_OK) {
-        return st;
-    }
-    c->out_len += REDIR_FRAME_HEADER_SIZE + wrote;
     c->client_caps = hr.capabilities;
-    c->caps = negotiate(c->server_caps, c->client_caps);
+    c->caps = redir_caps_negotiate(c->server_caps, c->client_caps);
     c->seq = seq;
-    c->rseq = (uint8_t)(seq + 1u);
+    cl_expect_seq(c, seq + 1);
     return REDIR_OK;
 }
 
-static void ask(redir_client *c, redir_auth_stage stage, bool for_response) {
+typedef struct cu_ctx {
+    redir_command cmd;
+    uint64_t caps;
+} cu_ctx;
+
+static redir_status enc_change_user(uint8_t *buf, size_t cap, size_t *out_len, const void *ctx) {
+    const cu_ctx *k = ctx;
+    return redir_command_encode(buf, cap, out_len, &k->cmd, k->caps);
+}
+
+redir_status cl_send_change_user(redir_client *c, size_t *needed, const uint8_t *auth,
+                                 size_t auth_len) {
+    cu_ctx k;
+    memset(&k, 0, sizeof k);
+    k.cmd.command = REDIR_COM_CHANGE_USER;
+    k.cmd.as.change_user = c->change_user;
+    k.cmd.as.change_user.auth_response = redir_span_of(auth, auth_len);
+    k.cmd.as.change_user.auth_plugin = redir_span_of(c->plugin, c->plugin_len);
+    k.caps = c->caps;
+    /* The tracker must accept it before anything is queued. */
+    redir_resp_tracker t = c->tracker;
+    redir_resp_event ev;
+    uint8_t byte = REDIR_COM_CHANGE_USER;
+    redir_status st = redir_resp_command(&t, &ev, NULL, &byte, 1);
+    if (st == REDIR_OK) {
+        st = cl_queue_encoded(c, needed, 0, enc_change_user, &k);
+    }
+    if (st != REDIR_OK) {
+        return st;
+    }
+    c->tracker = t;
+    c->seq = 0;
+    cl_expect_seq(c, 1);
+    return REDIR_OK;
+}
+
+redir_status cl_send_auth_data(redir_client *c, size_t *needed, const uint8_t *data,
+                               size_t len) {
+    uint8_t seq = (uint8_t)(c->seq + 1u);
+    bool in_command = c->auth_kind == AK_CU_DATA;
+    redir_resp_tracker t = c->tracker;
+    if (in_command) {
+        redir_resp_event ev;
+        redir_status st = redir_resp_command(&t, &ev, NULL, data, len);
+        if (st != REDIR_OK) {
+            return st;
+        }
+    }
+    redir_status st = cl_queue(c, needed, seq, data, len);
+    if (st != REDIR_OK) {
+        return st;
+    }
+    c->tracker = t;
+    c->seq = seq;
+    cl_expect_seq(c, seq + 1);
+    return REDIR_OK;
+}
+
+static void ask(redir_client *c, redir_auth_stage stage, int kind) {
     c->auth_stage = (int)stage;
-    c->auth_for_response = for_response;
+    c->auth_kind = kind;
     c->post |= P_AUTH;
     c->state = CL_AUTH_REPLY;
 }
 
-void cl_begin_login(redir_client *c) {
-    redir_span want = c->cfg.auth_plugin.len > 0 ? c->cfg.auth_plugin
-                                                 : redir_span_of(c->plugin, c->plugin_len);
+void cl_choose_plugin(redir_client *c, redir_span want) {
     if (span_is(want, PLUGIN_SHA2)) {
         set_plugin(c, PLUGIN_SHA2);
     } else if (span_is(want, PLUGIN_ED25519)) {
@@ -200,6 +234,11 @@ void cl_begin_login(redir_client *c) {
     } else {
         set_plugin(c, PLUGIN_NATIVE);
     }
+}
+
+void cl_begin_login(redir_client *c) {
+    cl_choose_plugin(c, c->cfg.auth_plugin.len > 0 ? c->cfg.auth_plugin
+                                                   : redir_span_of(c->plugin, c->plugin_len));
     if (cl_plugin_is(c, PLUGIN_ED25519)) {
         /* Its nonce is 32 bytes, not the greeting's 20: announce the plugin
          * with no data and the server switches to it with a nonce. */
@@ -213,10 +252,11 @@ void cl_begin_login(redir_client *c) {
         return;
     }
     ask(c, cl_plugin_is(c, PLUGIN_CLEAR) ? REDIR_AUTH_STAGE_CLEARTEXT : REDIR_AUTH_STAGE_INITIAL,
-        true);
+        AK_HANDSHAKE);
 }
 
-static void on_switch(redir_client *c) {
+void cl_on_switch(redir_client *c, bool in_command) {
+    int kind = in_command ? AK_CU_DATA : AK_LOGIN_DATA;
     redir_auth_switch sw;
     redir_diag d = {0, 0};
     redir_status st = redir_auth_switch_decode(&sw, &d, c->pkt.ptr, c->pkt.len);
@@ -241,9 +281,10 @@ static void on_switch(redir_client *c) {
             return;
         }
         memcpy(c->scramble, s.ptr, s.len);
+        memcpy(c->session_scramble, s.ptr, s.len);
         c->scramble_len = s.len;
         set_plugin(c, span_is(sw.auth_plugin, PLUGIN_NATIVE) ? PLUGIN_NATIVE : PLUGIN_SHA2);
-        ask(c, REDIR_AUTH_STAGE_INITIAL, false);
+        ask(c, REDIR_AUTH_STAGE_INITIAL, kind);
         return;
     }
     if (span_is(sw.auth_plugin, PLUGIN_ED25519)) {
@@ -254,7 +295,7 @@ static void on_switch(redir_client *c) {
         memcpy(c->scramble, sw.auth_data.ptr, 32);
         c->scramble_len = 32;
         set_plugin(c, PLUGIN_ED25519);
-        ask(c, REDIR_AUTH_STAGE_INITIAL, false);
+        ask(c, REDIR_AUTH_STAGE_INITIAL, kind);
         return;
     }
     if (span_is(sw.auth_plugin, PLUGIN_CLEAR)) {
@@ -263,7 +304,7 @@ static void on_switch(redir_client *c) {
             return;
         }
         set_plugin(c, PLUGIN_CLEAR);
-        ask(c, REDIR_AUTH_STAGE_CLEARTEXT, false);
+        ask(c, REDIR_AUTH_STAGE_CLEARTEXT, kind);
         return;
     }
     cl_fail(c, REDIR_E_AUTH_PLUGIN, 1, false);
@@ -273,7 +314,8 @@ static void on_switch(redir_client *c) {
  * succeeded (an OK follows); 01 04 the password itself is needed: over TLS
  * in clear, otherwise encrypted with the server's RSA key, which the client
  * first asks for with 02. */
-static void on_more_data(redir_client *c) {
+void cl_on_more_data(redir_client *c, bool in_command) {
+    int kind = in_command ? AK_CU_DATA : AK_LOGIN_DATA;
     if (!cl_plugin_is(c, PLUGIN_SHA2)) {
         cl_fail(c, REDIR_E_CLIENT_UNEXPECTED, 0, false);
         return;
@@ -286,27 +328,32 @@ static void on_more_data(redir_client *c) {
             return;
         }
         c->sha2_state = SHA2_NONE;
-        ask(c, REDIR_AUTH_STAGE_RSA, false);
+        ask(c, REDIR_AUTH_STAGE_RSA, kind);
         return;
     }
     if (n == 1 && d[0] == 0x03) {
+        if (!in_command) {
+            c->post |= P_AUTH_DATA;
+        }
         return;
     }
     if (n == 1 && d[0] == 0x04) {
         if (c->tls_up) {
-            ask(c, REDIR_AUTH_STAGE_CLEARTEXT, false);
+            ask(c, REDIR_AUTH_STAGE_CLEARTEXT, kind);
             return;
         }
         static const uint8_t request_key = 0x02;
         size_t needed = 0;
-        redir_status st = cl_queue(c, &needed, (uint8_t)(c->seq + 1u), &request_key, 1);
+        c->auth_kind = kind;
+        redir_status st = cl_send_auth_data(c, &needed, &request_key, 1);
         if (st != REDIR_OK) {
             cl_fail(c, st, 0, false);
             return;
         }
-        c->seq++;
-        c->rseq = (uint8_t)(c->seq + 1u);
         c->sha2_state = SHA2_KEY_REQUESTED;
+        if (!in_command) {
+            c->post |= P_AUTH_DATA;
+        }
         return;
     }
     cl_fail(c, REDIR_E_AUTH_DATA, 1, false);
@@ -329,6 +376,11 @@ void cl_on_auth_packet(redir_client *c) {
         redir_session_iter_init(&c->iter, c->ok.session_state);
         c->last_status = c->ok.status;
         c->state = CL_READY;
+        redir_resp_init(&c->tracker, c->caps);
+        /* Compression starts right after this OK: for what the client sends
+         * now, for what it reads once this packet's events are out. */
+        c->compress_pending = (c->caps & REDIR_CLIENT_COMPRESS) != 0;
+        c->compressed = c->compress_pending;
         c->post |= P_LOGGED_IN | P_ENTRIES | P_REDIRECT_OK;
         return;
     }
@@ -336,10 +388,10 @@ void cl_on_auth_packet(redir_client *c) {
         fail_err(c, REDIR_E_LOGIN_REFUSED);
         return;
     case 0xFE:
-        on_switch(c);
+        cl_on_switch(c, false);
         return;
     case 0x01:
-        on_more_data(c);
+        cl_on_more_data(c, false);
         return;
     default:
         cl_fail(c, REDIR_E_CLIENT_UNEXPECTED, 0, false);

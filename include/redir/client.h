@@ -28,10 +28,12 @@
 #define REDIR_CLIENT_H
 
 #include "auth_request.h"
+#include "command.h"
 #include "common.h"
 #include "packets.h"
 #include "policy.h"
 #include "redirect.h"
+#include "stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,8 +45,6 @@ typedef enum redir_tls_mode {
     REDIR_TLS_REQUIRED = 2   /* TLS or nothing */
 } redir_tls_mode;
 
-/* Commands that may be in flight at once (pipelining). */
-#define REDIR_CLIENT_MAX_PIPELINE 64
 /* Longest redirect carrier text kept while a redirect is deferred. */
 #define REDIR_CLIENT_REDIRECT_MAX 1024
 /* Longest plugin name the engine keeps. */
@@ -58,8 +58,8 @@ typedef struct redir_client_config {
     redir_span attributes;    /* pairs built with redir_attr_encode_pair */
     /* Capabilities the client asks for; 0 picks REDIR_CLIENT_DEFAULT_CAPS.
      * The engine sets or clears CLIENT_SSL, CLIENT_CONNECT_WITH_DB and
-     * CLIENT_CONNECT_ATTRS itself, and clears CLIENT_COMPRESS and
-     * CLIENT_ZSTD_COMPRESSION (the engine does not compress). */
+     * CLIENT_CONNECT_ATTRS itself, clears CLIENT_ZSTD_COMPRESSION, and
+     * clears CLIENT_COMPRESS unless inflate_buf and scratch are lent. */
     uint64_t capabilities;
     uint32_t max_packet;      /* 0: 16 MiB */
     uint8_t charset;          /* 0: utf8mb4_general_ci (45) */
@@ -76,16 +76,22 @@ typedef struct redir_client_config {
     unsigned hops;
     const redir_span *visited;
     size_t num_visited;
-    /* Buffers lent for the life of the engine. in_buf holds received bytes
-     * until a whole packet is there: it bounds the largest wire packet
-     * (continuation chunks of one payload included). join_buf receives
-     * payloads of 0xFFFFFF bytes or more joined from their chunks (may be
-     * NULL: such payloads are then REDIR_E_PACKET_TOO_LARGE). out_buf holds
-     * bytes to send (the handshake response and queued commands). */
+    /* Buffers lent for the life of the engine (see <redir/stream.h>, whose
+     * framer reads the server's bytes with them). in_buf holds received
+     * bytes until a packet is whole (at least 64 bytes); join_buf receives
+     * payloads that are not read whole from in_buf, and its size is the
+     * largest payload accepted (at least 64 bytes). inflate_buf (the largest
+     * uncompressed frame accepted) and scratch (REDIR_INFLATE_SCRATCH_SIZE)
+     * are needed only for the compressed protocol. out_buf holds bytes to
+     * send (at least 128): the handshake response and queued commands. */
     uint8_t *in_buf;
     size_t in_cap;
     uint8_t *join_buf;
     size_t join_cap;
+    uint8_t *inflate_buf;
+    size_t inflate_cap;
+    void *scratch;
+    size_t scratch_len;
     uint8_t *out_buf;
     size_t out_cap;
 } redir_client_config;
@@ -107,6 +113,8 @@ typedef enum redir_client_event_type {
     REDIR_CLIENT_EV_START_TLS,      /* the SSLRequest is queued: send it, run the TLS
                                        handshake, then call redir_client_tls_done */
     REDIR_CLIENT_EV_AUTH_NEEDED,    /* auth: answer with redir_client_auth_reply */
+    REDIR_CLIENT_EV_AUTH_DATA,      /* AuthMoreData the engine answered itself (payload):
+                                       caching_sha2 fast path done, or the RSA key asked for */
     REDIR_CLIENT_EV_LOGGED_IN,      /* ok (the login OK) and caps (negotiated) */
     REDIR_CLIENT_EV_SESSION_STATE,  /* entry: one tracked value of the last OK */
     REDIR_CLIENT_EV_REDIRECT,       /* redirect, decision, reason (see below) */
@@ -115,42 +123,10 @@ typedef enum redir_client_event_type {
     REDIR_CLIENT_EV_CLOSED          /* last event: nothing more will happen */
 } redir_client_event_type;
 
-/* redir_client_event_name: "greeting", "start-tls", "auth-needed",
+/* redir_client_event_name: "greeting", "start-tls", "auth-needed", "auth-data",
  * "logged-in", "session-state", "redirect", "response", "error", "closed";
  * NULL for another value. */
 REDIR_API const char *redir_client_event_name(redir_client_event_type t);
-
-/* What one payload of a command response is. This is the engine's own
- * classification until the response tracker of <redir/command.h> replaces
- * it. */
-typedef enum redir_client_resp_kind {
-    REDIR_CLIENT_RESP_OK = 0,
-    REDIR_CLIENT_RESP_ERR,
-    REDIR_CLIENT_RESP_PROGRESS,     /* MariaDB progress report (ERR 0xFFFF) */
-    REDIR_CLIENT_RESP_EOF,          /* legacy EOF */
-    REDIR_CLIENT_RESP_OK_AS_EOF,    /* result set terminator under DEPRECATE_EOF */
-    REDIR_CLIENT_RESP_COLUMN_COUNT,
-    REDIR_CLIENT_RESP_COLUMN_DEF,
-    REDIR_CLIENT_RESP_ROW,
-    REDIR_CLIENT_RESP_PREPARE_OK,
-    REDIR_CLIENT_RESP_PARAM_DEF,
-    REDIR_CLIENT_RESP_TEXT          /* COM_STATISTICS' answer */
-} redir_client_resp_kind;
-
-/* "ok", "err", "progress", "eof", "ok-as-eof", "column-count", "column-def",
- * "row", "prepare-ok", "param-def", "text"; NULL for another value. */
-REDIR_API const char *redir_client_resp_kind_name(redir_client_resp_kind k);
-
-typedef struct redir_client_response {
-    redir_client_resp_kind kind;
-    uint8_t command;          /* the COM_* byte of the command it answers */
-    bool complete;            /* the last payload of that command's response */
-    bool more_results;        /* a terminator announcing another result set */
-    uint16_t status;          /* server status of an OK/EOF (0 otherwise) */
-    uint64_t column_count;    /* COLUMN_COUNT; PREPARE_OK: the columns */
-    uint16_t param_count;     /* PREPARE_OK */
-    uint32_t stmt_id;         /* PREPARE_OK */
-} redir_client_response;
 
 typedef struct redir_client_event {
     redir_client_event_type type;
@@ -160,7 +136,7 @@ typedef struct redir_client_event {
     uint8_t seq;
     redir_greeting greeting;      /* GREETING */
     redir_auth_request auth;      /* AUTH_NEEDED */
-    uint64_t caps;                /* LOGGED_IN, RESPONSE: negotiated capabilities */
+    uint64_t caps;                /* negotiated capabilities (0 before the handshake response) */
     bool has_ok;                  /* LOGGED_IN, RESPONSE, SESSION_STATE, REDIRECT */
     redir_ok ok;                  /*   the decoded OK the event comes from */
     redir_session_entry entry;    /* SESSION_STATE */
@@ -174,7 +150,10 @@ typedef struct redir_client_event {
     redir_decision decision;
     redir_reason reason;
     bool deferred;
-    redir_client_response response; /* RESPONSE */
+    /* RESPONSE: the tracker's classification of the payload (<redir/command.h>);
+     * inside COM_CHANGE_USER also AUTH_SWITCH / AUTH_MORE_DATA before the
+     * AUTH_NEEDED they lead to. */
+    redir_resp_event response;
     /* ERROR (and a REDIRECT whose carrier does not parse). */
     redir_status status;
     redir_diag diag;
@@ -185,21 +164,29 @@ typedef struct redir_client_event {
 /* The engine. Every field is private. */
 typedef struct redir_client {
     redir_client_config cfg;
+    redir_framer framer;
+    redir_resp_tracker tracker;
     int state;
-    size_t in_len, in_pos;
     size_t out_len, out_pos;
     bool in_eof;
     bool tls_pending;         /* TLS wanted and not (yet) known to be impossible */
     bool tls_up, verified;
-    bool auth_for_response;   /* the pending AUTH_NEEDED fills the handshake response */
+    bool clear_bytes;         /* bytes fed after the SSLRequest, before TLS */
+    bool auth_for;            /* private */
+    int auth_kind;            /* what the pending AUTH_NEEDED fills */
+    bool compressed;
+    bool compress_pending;    /* switch the framer once the login OK is reported */
+    uint8_t cseq;             /* compressed sequence id of the next frame sent */
     uint64_t server_caps, client_caps, caps;
-    uint8_t scramble[64];
+    uint8_t scramble[64];     /* the nonce of the exchange in progress */
     size_t scramble_len;
+    uint8_t session_scramble[20]; /* the last 20-byte scramble (COM_CHANGE_USER) */
     uint8_t plugin[REDIR_CLIENT_PLUGIN_MAX];
     size_t plugin_len;
     uint8_t seq;              /* sequence id of the last packet sent or received */
-    int auth_stage;           /* what the pending AUTH_NEEDED asked for */
+    int auth_stage;
     int sha2_state;
+    redir_com_change_user change_user; /* while its AUTH_NEEDED is pending */
     /* current packet and what it still has to report */
     redir_span pkt;
     uint8_t pkt_seq;
@@ -210,17 +197,10 @@ typedef struct redir_client {
     redir_status err_status;
     redir_diag err_diag;
     redir_session_iter iter;
-    redir_client_response resp;
-    /* command phase: the commands in flight, oldest first */
-    uint8_t cmds[REDIR_CLIENT_MAX_PIPELINE];
-    size_t cmd_head, cmd_count;
-    int rstate;
-    uint64_t rleft;
-    uint16_t rparams;
+    redir_resp_event resp;
     uint16_t last_status;
     unsigned others_in_flight; /* commands in flight besides the one answered */
     /* a deferred redirect */
-    uint8_t rseq;             /* sequence id the next server packet must carry */
     bool pending;
     bool pending_login;
     redir_instruction pending_ins;
@@ -238,9 +218,13 @@ REDIR_API REDIR_NODISCARD redir_status redir_client_init(redir_client *c, redir_
 
 /* redir_client_feed copies received bytes into the input buffer; *taken
  * (optional) gets how many fit (the rest must be fed again after
- * redir_client_next has consumed packets). It invalidates the views of
- * earlier events. Feeding after redir_client_eof or after CLOSED is
- * REDIR_E_CLIENT_STATE. */
+ * redir_client_next has consumed packets). Nothing is taken while events of
+ * the current packet are still to be pulled or an AUTH_NEEDED is
+ * unanswered: drain redir_client_next first. It invalidates the views of
+ * earlier events. Bytes fed after START_TLS and before
+ * redir_client_tls_done arrived in clear where TLS was due: they are judged
+ * (ERROR REDIR_E_BEFORE_TLS) and TLS is no longer accepted. Feeding after
+ * redir_client_eof or after CLOSED is REDIR_E_CLIENT_STATE. */
 REDIR_API REDIR_NODISCARD redir_status redir_client_feed(redir_client *c, size_t *taken,
                                                          const uint8_t *in, size_t in_len);
 
@@ -280,23 +264,38 @@ REDIR_API REDIR_NODISCARD redir_status redir_client_auth_reply(redir_client *c,
                                                                const uint8_t *data,
                                                                size_t len);
 
-/* redir_client_command queues one command payload (COM_* byte first) after
- * LOGGED_IN. Commands may be pipelined up to REDIR_CLIENT_MAX_PIPELINE
- * awaiting responses (REDIR_E_CLIENT_PIPELINE_FULL beyond). COM_QUIT ends
- * the session: CLOSED follows once it is sent. REDIR_E_CLIENT_STATE before
- * LOGGED_IN or after the session ended, REDIR_E_EMPTY_PACKET for an empty
- * payload, REDIR_E_NOSPACE (diag->needed: the bytes missing) when the output
- * buffer cannot hold it. COM_CHANGE_USER and LOCAL INFILE are not supported
- * (REDIR_E_INVALID_ARGUMENT). */
+/* redir_client_command queues one client payload after LOGGED_IN: a command
+ * (COM_* byte first; commands may be pipelined, up to REDIR_RESP_QUEUE_CAP
+ * awaiting responses), or, after a LOCAL INFILE request, file contents and
+ * the empty payload that ends them. The response tracker learns each one.
+ * COM_QUIT ends the session: CLOSED follows once it is sent. Fails, queuing
+ * nothing, with REDIR_E_CLIENT_STATE before LOGGED_IN, after the session
+ * ended or while a COM_CHANGE_USER exchange is under way; the tracker's
+ * REDIR_E_EMPTY_PACKET, REDIR_E_RESP_QUEUE_FULL; REDIR_E_INVALID_ARGUMENT
+ * for COM_CHANGE_USER (use redir_client_change_user); REDIR_E_NOSPACE
+ * (diag->needed: the bytes missing) when the output buffer cannot hold it. */
 REDIR_API REDIR_NODISCARD redir_status redir_client_command(redir_client *c, redir_diag *diag,
                                                             const uint8_t *payload,
                                                             size_t len);
+
+/* redir_client_change_user starts COM_CHANGE_USER with nothing else in
+ * flight: AUTH_NEEDED follows (the plugin named in *cu when the engine
+ * supports it, else mysql_native_password, with the session's scramble), and
+ * the answer goes into the command, which is then queued. cu->auth_response
+ * is ignored; its other spans must stay valid until the AUTH_NEEDED is
+ * answered. The server's answer arrives as RESPONSE events (auth switch and
+ * more data lead to AUTH_NEEDED again; OK or ERR complete it).
+ * REDIR_E_CLIENT_STATE when not logged in or commands are in flight. */
+REDIR_API REDIR_NODISCARD redir_status redir_client_change_user(redir_client *c,
+                                                                redir_diag *diag,
+                                                                const redir_com_change_user *cu);
 
 /* redir_client_idle: logged in, nothing in flight, no transaction open and
  * no more results announced by the last status. */
 REDIR_API bool redir_client_idle(const redir_client *c);
 
-/* redir_client_in_flight: commands sent whose responses are not complete. */
+/* redir_client_in_flight: commands sent whose responses are not complete
+ * (redir_resp_pending of the engine's tracker). */
 REDIR_API size_t redir_client_in_flight(const redir_client *c);
 
 /* redir_client_negotiated: the negotiated capabilities (0 before the

@@ -98,7 +98,6 @@
     X(E_CLIENT_UNEXPECTED, 157, "server packet not expected at this point of the connection")  \
     X(E_CLIENT_STATE, 158, "call not valid in the client engine's current state")              \
     X(E_CLIENT_CLOSED, 159, "the connection ended before the exchange was complete")           \
-    X(E_CLIENT_PIPELINE_FULL, 160, "too many commands awaiting responses")                     \
     X(E_AUTH_NO_ANSWER, 162, "libredir-auth has no answer for this plugin and stage")          \
     X(E_AUTH_NONCE, 163, "the server's nonce has the wrong length for the plugin")            \
     X(E_AUTH_RSA_KEY, 164, "the server's RSA public key cannot be read")                      \
