@@ -271,7 +271,7 @@ live_fds() {
 # live_wait_line FILE REGEX [SECONDS]: waits (default 10 s) until a line of
 # FILE matches REGEX (grep -E).
 live_wait_line() {
-    live_wait "${3:-10}" grep -qE "$2" "$1"
+    live_wait "${3:-10}" grep -qsE "$2" "$1"
 }
 
 # live_pass DESCRIPTION / live_fail DESCRIPTION [DETAIL_FILE]: one check's

@@ -3,20 +3,28 @@
 #
 # MariaDB Connector/Node.js (npm package `mariadb`, pinned releases in
 # tests/live/node/package.json) with permitRedirect against `REDIR serve`,
-# which answers the login with a session-track redirect_url naming a real
-# mariadbd (the target). Over TLS verified against the test CA.
+# over TLS verified against the test CA:
+#   login        redir serve answers the login with a session-track
+#                redirect_url naming a real mariadbd (the target)
+#   mid-session  the conformance kit's scenario (redir serve --scenario
+#                mid-session): the OK of the first command carries redirect_url
 #
 # Each release must behave as the README's "Known limitations" says:
-#   3.2.3 to 3.4.2  the switch crashes the client (TypeError in the login
-#                   path: the redirect calls an unbound successEnd)
-#   3.4.3 to 3.5.4  the client connects to the target (conn.info.port is the
-#                   target's port, conn.threadId a connection the target has,
-#                   under the test user) but the first command fails: its
-#                   response is delivered to the connector's internal
-#                   connection object (ER_UNEXPECTED_PACKET). (3.4.3 and 3.4.4
-#                   cannot verify a certificate given `ssl: {ca}` at all, so
-#                   the pinned release of that range is 3.4.5.)
-#   later           connects to the target and its query runs there
+#   login, 3.2.3 to 3.4.2   the switch crashes the client (TypeError in the login
+#                           path: the redirect calls an unbound successEnd)
+#   login, 3.4.3 to 3.5.4   the client connects to the target (conn.info.port is
+#                           the target's port, conn.threadId a connection the
+#                           target has, under the test user) but the first
+#                           command fails: its response is delivered to the
+#                           connector's internal connection object
+#                           (ER_UNEXPECTED_PACKET). (3.4.3 and 3.4.4 cannot
+#                           verify a certificate given `ssl: {ca}` at all, so the
+#                           pinned release of that range is 3.4.5.)
+#   mid-session, 3.2.3 to 3.5.4  the client reconnects to the target (the kit
+#                           says PASS, conn.info.port is the target's) but every
+#                           later command fails with "Cannot execute new
+#                           commands: connection closed" (ER_CMD_CONNECTION_CLOSED)
+#   later releases          log in at the target and keep working there
 # A release that behaves otherwise fails the test with a message saying which
 # README statement no longer holds.
 # Exit status 0 passed, 1 failed, 77 skipped (no node/mariadbd or the
@@ -55,7 +63,7 @@ version_in() {
        $(printf '%s\n' "$1" "$3" | sort -V | tail -n 1) == "$3" ]]
 }
 
-# check PACKAGE: one connector release against redir serve.
+# check PACKAGE: one connector release against redir serve (login redirect).
 check() {
     local pkg=$1 log=$LIVE_TMP/$1.log json
     if ! json=$(live_timeout 40 node "$node_dir/redirect_check.js" "$pkg" 2>"$log"); then
@@ -99,9 +107,53 @@ check() {
     fi
 }
 
+# check_mid PACKAGE: one connector release against the kit's mid-session scenario.
+check_mid() {
+    local pkg=$1 log=$LIVE_TMP/$1-mid.log json port kit kit_log kit_target verdict
+    port=$(live_free_port)
+    kit_log=$LIVE_TMP/kit-$pkg.log
+    live_bg "kit-$pkg" "$redir" serve --scenario mid-session --listen "127.0.0.1:$port" \
+        --tls-cert "$certs/server-cert.pem" --tls-key "$certs/server-key.pem" --timeout 20
+    kit=$LIVE_BG_PID
+    if ! live_wait_line "$kit_log" '^target 127\.0\.0\.1:[0-9]+' 10; then
+        live_fail "$pkg mid-session: the scenario did not start" "$kit_log"
+        return
+    fi
+    kit_target=$(sed -n 's/^target 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$kit_log")
+    if ! json=$(REDIRECT_PORT=$port live_timeout 40 node "$node_dir/redirect_check.js" "$pkg" \
+            mid-session 2>"$log"); then
+        live_fail "$pkg mid-session: redirect_check.js failed" "$log"
+        live_kill "$kit"
+        return
+    fi
+    live_wait_line "$kit_log" '^(PASS|FAIL) ' 10
+    verdict=$(grep -E '^(PASS|FAIL) ' "$kit_log")
+    live_kill "$kit"
+    echo "$json" >>"$log"
+    cat "$kit_log" >>"$log"
+    local v info_port query
+    v=$(jq -r .version <<<"$json")
+    info_port=$(jq -r '.infoPort // empty' <<<"$json")
+    query=$(jq -c '.query // empty' <<<"$json")
+    if [[ $verdict != PASS* || $info_port != "$kit_target" ]]; then
+        live_fail "$v mid-session: no longer reconnects to the target (kit: '$verdict', info.port '$info_port' instead of $kit_target)" "$log"
+    elif version_in "$v" 3.2.3 3.5.4; then
+        if [[ $query == *ER_CMD_CONNECTION_CLOSED* ]]; then
+            live_pass "$v mid-session: reconnected to the target (kit PASS, info.port $info_port), then the next command fails as the README records: $(jq -r .query.error <<<"$json")"
+        else
+            live_fail "$v mid-session: the command after the redirect gave $query, not the README's \"connection closed\": update the README" "$log"
+        fi
+    elif [[ $query == '{"ok":true}' ]]; then
+        live_pass "$v mid-session: reconnected to the target (info.port $info_port) and the next command ran"
+    else
+        live_fail "$v mid-session: the command after the redirect gave $query: extend the README's known limitation to $v" "$log"
+    fi
+}
+
 mapfile -t packages < <(jq -r '.dependencies | keys[]' "$node_dir/package.json")
 for pkg in "${packages[@]}"; do
     check "$pkg"
+    check_mid "$pkg"
 done
 
 # The minimal reproduction the README points to still shows the switch.

@@ -1,24 +1,30 @@
 #!/usr/bin/env node
-// redirect_check.js PACKAGE
+// redirect_check.js PACKAGE [login|mid-session]
 //
 // Connects with MariaDB Connector/Node.js (the installed package PACKAGE, e.g.
 // mariadb or mariadb-3.2.3) and permitRedirect to a server that redirects
 // (REDIRECT_PORT), then prints one JSON line describing what happened:
 //   version   the package's version
 //   connect   "ok", or how the connection failed ({error|crash|timeout})
-//   infoPort, threadId   conn.info.port and the connection id the client reports
-//   target    what the target (TARGET_PORT) says of that connection id, asked
-//             over a separate direct connection: {port, user} (user null when
-//             the target has no such connection)
-//   query     SELECT @@port, CONNECTION_ID() on the redirected connection:
-//             {port, id}, or {error|crash|timeout}
-// Environment: REDIRECT_PORT, TARGET_PORT, DB_USER, DB_PASSWORD, CA (PEM file
-// of the CA that issued both servers' certificates; TLS is verified).
+//   first     (mid-session) the first command, whose OK carries the redirect
+//   infoPort, threadId   conn.info.port and the connection id the client
+//             reports once redirected
+//   target    (login) what the target (TARGET_PORT, a mariadbd) says of that
+//             connection id, asked over a separate direct connection:
+//             {port, user} (user null when the target has no such connection)
+//   query     the next command on the redirected connection: SELECT @@port,
+//             CONNECTION_ID() {port, id} (login), {ok: true} (mid-session),
+//             or {error|crash|timeout}
+// login: the redirect comes in the login OK (`redir serve`); mid-session: in
+// the OK of the first command (`redir serve --scenario mid-session`).
+// Environment: REDIRECT_PORT, TARGET_PORT (login), DB_USER, DB_PASSWORD, CA
+// (PEM file of the CA that issued the certificates; TLS is verified).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const pkg = process.argv[2] || 'mariadb';
+const mode = process.argv[3] || 'login';
 const mariadb = require(pkg);
 const version = JSON.parse(fs.readFileSync(
     path.join(__dirname, 'node_modules', pkg, 'package.json'), 'utf8')).version;
@@ -52,6 +58,27 @@ const options = (port, redirect) => ({
     ssl: { ca: fs.readFileSync(env('CA')) }, permitRedirect: redirect, connectTimeout: 5000,
 });
 
+async function login(conn, out) {
+    const direct = await mariadb.createConnection(options(Number(env('TARGET_PORT')), false));
+    const rows = await direct.query(
+        'SELECT @@port AS port, (SELECT USER FROM information_schema.PROCESSLIST WHERE ID = ?) AS user',
+        [conn.threadId]);
+    out.target = { port: Number(rows[0].port), user: rows[0].user };
+    await direct.end();
+
+    const q = await settle(conn.query('SELECT @@port AS port, CONNECTION_ID() AS id'), 5000);
+    out.query = q.value ? { port: Number(q.value[0].port), id: Number(q.value[0].id) } : q;
+}
+
+async function midSession(conn, out) {
+    const first = await settle(conn.query('DO 1'), 5000);
+    out.first = 'value' in first ? { ok: true } : first;
+    out.infoPort = conn.info.port;
+    out.threadId = conn.threadId;
+    const q = await settle(conn.query('DO 2'), 5000);
+    out.query = 'value' in q ? { ok: true } : q;
+}
+
 (async () => {
     const out = { version };
     const c = await settle(mariadb.createConnection(options(Number(env('REDIRECT_PORT')), true)), 8000);
@@ -62,16 +89,7 @@ const options = (port, redirect) => ({
         out.connect = 'ok';
         out.infoPort = conn.info.port;
         out.threadId = conn.threadId;
-
-        const direct = await mariadb.createConnection(options(Number(env('TARGET_PORT')), false));
-        const rows = await direct.query(
-            'SELECT @@port AS port, (SELECT USER FROM information_schema.PROCESSLIST WHERE ID = ?) AS user',
-            [conn.threadId]);
-        out.target = { port: Number(rows[0].port), user: rows[0].user };
-        await direct.end();
-
-        const q = await settle(conn.query('SELECT @@port AS port, CONNECTION_ID() AS id'), 5000);
-        out.query = q.value ? { port: Number(q.value[0].port), id: Number(q.value[0].id) } : q;
+        await (mode === 'mid-session' ? midSession : login)(conn, out);
         conn.destroy();
     }
     console.log(JSON.stringify(out));

@@ -1,20 +1,23 @@
 #!/usr/bin/env node
 // repro.js HOST PORT USER PASSWORD [CA_FILE] [PACKAGE]
 //
-// Minimal reproduction: MariaDB Connector/Node.js 3.2.3 to 3.5.4 follows a
-// login redirect (session-track redirect_url in the login OK) to the target,
-// then refuses every command with "Cannot execute new commands: connection
-// closed". HOST:PORT is a server that redirects, e.g.
+// Minimal reproduction: MariaDB Connector/Node.js 3.4.3 to 3.5.4 follows a
+// login redirect (session-track redirect_url in the login OK) and logs in at
+// the target (conn.info.port and the connection id are the target's), but the
+// first command's response is delivered to the connector's internal
+// connection object, where no command waits: ER_UNEXPECTED_PACKET, raised as
+// an 'error' event nobody listens to, which ends the process. (3.2.3 to 3.4.2
+// crash during the switch with a TypeError.) HOST:PORT is a server that
+// redirects, e.g.
 //   redir serve --listen 127.0.0.1:3307 --target mariadb://127.0.0.1:3306
 // PACKAGE names the installed package to load (default: mariadb).
 //
-// Cause (lib/connection.js, Connection.redirect): once the connection to the
-// target is made, the connection ends itself (`this.end()`, which sets
-// `this.addCommand = this.addCommandDisabled`) and takes over the new
-// connection's socket, streams, info and options, but never restores
-// addCommand, so every later command is refused without being sent. (The
-// target socket's data listener also stays bound to the temporary connection's
-// receive queue.)
+// Cause (lib/connection.js, Connection.redirect): once connected to the
+// target, the connection ends itself and takes over the new connection's
+// socket, streams, info and options; the input stream it takes over still
+// feeds the temporary connection's receive queue. (`this.end()` also disables
+// commands; only the login path enables them again, so after a redirect in a
+// later OK every command fails with "connection closed".)
 'use strict';
 const fs = require('node:fs');
 const [host, port, user, password, ca, pkg] = process.argv.slice(2);
