@@ -20,7 +20,7 @@ int cmd_url(int argc, char **argv);    /* cmd_url.c: redirect URL parsing */
 int cmd_dump(int argc, char **argv);   /* cmd_dump.c: captures to JSON */
 int cmd_replay(int argc, char **argv); /* cmd_replay.c: replaying captures */
 int cmd_build(int argc, char **argv);  /* cmd_build.c: redirect carriers as packets */
-int cmd_serve(int argc, char **argv);  /* roadmap: the redirector */
+int cmd_serve(int argc, char **argv);  /* cmd_serve.c: the redirecting server, conformance kit */
 int cmd_probe(int argc, char **argv);  /* roadmap: the diagnostic client */
 
 #endif

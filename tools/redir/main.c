@@ -20,7 +20,7 @@ static const command commands[] = {
     {"dump", cmd_dump, "decode the MySQL/MariaDB packets of a capture as JSON"},
     {"replay", cmd_replay, "replay the packets of a capture"},
     {"build", cmd_build, "build a packet carrying a redirect (hex)"},
-    /* {"serve", cmd_serve, "answer connections with a redirect"}, */
+    {"serve", cmd_serve, "answer connections with a redirect; conformance kit scenarios"},
     /* {"probe", cmd_probe, "connect, authenticate and follow redirects"}, */
 };
 
