@@ -205,6 +205,11 @@ redir_status serve_send_redirect(serve_conn *c, redir_carrier carrier, uint16_t 
 redir_status serve_send_err_target(serve_conn *c, uint16_t code, const char *message,
                                    const serve_target *t);
 
+/* serve_answer_identity answers a query with one row: @@hostname
+ * ("redir-serve"), @@port (port) and CONNECTION_ID(), ending with status:
+ * what `redir probe` asks where it lands. */
+redir_status serve_answer_identity(serve_conn *c, uint16_t port, uint16_t status);
+
 /* serve_run plays the redirecting server with the given options. */
 int serve_run(const serve_options *o, SSL_CTX *tls, FILE *log);
 

@@ -114,6 +114,73 @@ redir_status serve_send_err_target(serve_conn *c, uint16_t code, const char *mes
                                      span_str(t->host), t->port);
 }
 
+/* One text value of a row: a length-encoded string. */
+static redir_status put_value(uint8_t *buf, size_t cap, size_t *len, const char *v) {
+    size_t n = strlen(v);
+    size_t w = 0;
+    redir_status st = redir_lenenc_encode(buf + *len, cap - *len, &w, n);
+    if (st != REDIR_OK || cap - *len - w < n) {
+        return st != REDIR_OK ? st : REDIR_E_NOSPACE;
+    }
+    memcpy(buf + *len + w, v, n);
+    *len += w + n;
+    return REDIR_OK;
+}
+
+redir_status serve_answer_identity(serve_conn *c, uint16_t port, uint16_t status) {
+    static const char *const names[] = {"@@hostname", "@@port", "CONNECTION_ID()"};
+    uint64_t caps = redir_server_negotiated(&c->srv);
+    uint8_t buf[256];
+    size_t len = 0;
+    redir_diag d;
+    redir_column_count cc;
+    memset(&cc, 0, sizeof cc);
+    cc.count = 3;
+    cc.has_metadata_follows = (caps & REDIR_MARIADB_CLIENT_CACHE_METADATA) != 0;
+    cc.metadata_follows = 1;
+    redir_status st = redir_column_count_encode(buf, sizeof buf, &len, &cc, caps);
+    if (st == REDIR_OK) {
+        st = redir_server_send(&c->srv, &d, buf, len);
+    }
+    for (size_t i = 0; i < 3 && st == REDIR_OK; i++) {
+        redir_column_def def;
+        memset(&def, 0, sizeof def);
+        def.catalog = span_str("def");
+        def.name = span_str(names[i]);
+        def.has_ext_metadata = (caps & REDIR_MARIADB_CLIENT_EXTENDED_METADATA) != 0;
+        def.charset = i == 0 ? 45 : 63; /* utf8mb4_general_ci, binary */
+        def.column_length = i == 0 ? 256 : 20;
+        def.type = i == 0 ? REDIR_TYPE_VAR_STRING : REDIR_TYPE_LONGLONG;
+        st = redir_column_def_encode(buf, sizeof buf, &len, &def, caps);
+        if (st == REDIR_OK) {
+            st = redir_server_send(&c->srv, &d, buf, len);
+        }
+    }
+    if (st == REDIR_OK) {
+        st = redir_server_columns_end(&c->srv, &d, 0, status);
+    }
+    char port_s[8], id_s[12];
+    snprintf(port_s, sizeof port_s, "%u", (unsigned)port);
+    snprintf(id_s, sizeof id_s, "%u", (unsigned)c->id);
+    len = 0;
+    if (st == REDIR_OK) {
+        st = put_value(buf, sizeof buf, &len, "redir-serve");
+    }
+    if (st == REDIR_OK) {
+        st = put_value(buf, sizeof buf, &len, port_s);
+    }
+    if (st == REDIR_OK) {
+        st = put_value(buf, sizeof buf, &len, id_s);
+    }
+    if (st == REDIR_OK) {
+        st = redir_server_send(&c->srv, &d, buf, len);
+    }
+    if (st == REDIR_OK) {
+        st = redir_server_rows_end(&c->srv, &d, 0, status);
+    }
+    return st;
+}
+
 /* ------------------------------------------------------------- log line */
 
 /* Copies a client-chosen name for the log: printable ASCII as is, other

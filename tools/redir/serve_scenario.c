@@ -11,10 +11,6 @@
 
 #include "serve.h"
 
-#ifndef REDIR_COM_QUERY
-#define REDIR_COM_QUERY 0x03 /* until <redir/command.h> */
-#endif
-
 typedef enum scen_kind {
     K_LOGIN_SESSION_TRACK,
     K_LOGIN_ERR,
@@ -168,6 +164,27 @@ static void answer_ok(serve_conn *c, uint16_t status) {
     }
 }
 
+static bool starts_with_word(redir_span sql, const char *word) {
+    size_t i = 0;
+    while (i < sql.len && isspace(sql.ptr[i])) {
+        i++;
+    }
+    size_t n = strlen(word);
+    return sql.len - i >= n && strncasecmp((const char *)sql.ptr + i, word, n) == 0;
+}
+
+/* A command that carries no redirect: a SELECT gets the identity row (so a
+ * client shows which port it is on), anything else an OK. */
+static void answer_plain(scen *s, serve_conn *c, const redir_server_event *ev, uint16_t status) {
+    if (ev->command == REDIR_COM_QUERY && starts_with_word(ev->body, "SELECT")) {
+        if (serve_answer_identity(c, s->port[c->listener], status) != REDIR_OK) {
+            serve_conn_finish(c, "error");
+        }
+        return;
+    }
+    answer_ok(c, status);
+}
+
 static void answer_redirect(scen *s, serve_conn *c, uint16_t status, const char *url) {
     redir_diag d;
     if (!(redir_server_negotiated(&c->srv) & REDIR_CLIENT_SESSION_TRACK)) {
@@ -189,20 +206,10 @@ static void answer_redirect(scen *s, serve_conn *c, uint16_t status, const char 
     }
 }
 
-static bool starts_with_word(redir_span sql, const char *word) {
-    size_t i = 0;
-    while (i < sql.len && isspace(sql.ptr[i])) {
-        i++;
-    }
-    size_t n = strlen(word);
-    return sql.len - i >= n && strncasecmp((const char *)sql.ptr + i, word, n) == 0;
-}
-
 /* The login on the server (listener 0). */
 static void server_login(scen *s, serve_conn *c, const redir_server_event *ev) {
     const serve_options *o = s->o;
     bool judged = c->id == s->client_id;
-    redir_diag d;
     switch (s->def->kind) {
     case K_LOGIN_SESSION_TRACK:
     case K_SAME_SERVER:
@@ -252,7 +259,6 @@ static void server_login(scen *s, serve_conn *c, const redir_server_event *ev) {
         break;
     }
     answer_ok(c, REDIR_STATUS_AUTOCOMMIT);
-    (void)d;
 }
 
 /* A command on the judged connection. */
@@ -304,7 +310,7 @@ static void server_command(scen *s, serve_conn *c, const redir_server_event *ev)
     default:
         break;
     }
-    answer_ok(c, REDIR_STATUS_AUTOCOMMIT);
+    answer_plain(s, c, ev, REDIR_STATUS_AUTOCOMMIT);
 }
 
 /* A login at a target: chain links redirect on, the rest accept. */
@@ -564,7 +570,7 @@ static void scen_event(serve_loop *l, serve_conn *c, const redir_server_event *e
             s->client_commands++;
             server_command(s, c, ev);
         } else {
-            answer_ok(c, REDIR_STATUS_AUTOCOMMIT);
+            answer_plain(s, c, ev, REDIR_STATUS_AUTOCOMMIT);
         }
         break;
     case REDIR_SERVER_EV_CLOSED:
