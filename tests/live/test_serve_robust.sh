@@ -73,8 +73,8 @@ expect_raw "truncated handshake (fields cut): ERR $(hexof E_TRUNCATED | cut -c1-
     "2 [0-9]+ ff[0-9a-f]*$(hexof E_TRUNCATED).*closed after [0-2]\." \
     send "$port" "0a000001 8da20a00 000000 01 2100" 5
 # A header announcing a 16 MiB packet: refused as soon as the header is there.
-expect_raw "oversized handshake: ERR $(hexof E_PACKET_TOO_LARGE | cut -c1-8)…, closed" \
-    "ff[0-9a-f]*$(hexof E_PACKET_TOO_LARGE).*closed after [0-2]\." \
+expect_raw "oversized handshake: ERR $(hexof E_FRAMER_PAYLOAD_LIMIT | cut -c1-8)…, closed" \
+    "ff[0-9a-f]*$(hexof E_FRAMER_PAYLOAD_LIMIT).*closed after [0-2]\." \
     send "$port" "ffffff01$(printf '00%.0s' {1..64})" 5
 expect_raw "a client that never speaks is closed at the deadline" \
     "closed after [4-5]\." silent "$port" 10

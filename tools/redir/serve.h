@@ -29,10 +29,13 @@
 #define SERVE_USER_MAX 64
 
 /* Per-connection buffers lent to the server engine, fixed and taken from the
- * pool: a client packet larger than SERVE_IN_CAP - 4 bytes is refused with a
- * named status as soon as its header arrives. */
-#define SERVE_IN_CAP 8192
+ * pool: received bytes, packets joined (a client packet larger than
+ * SERVE_JOIN_CAP is refused with a named status as soon as its header
+ * arrives), output. */
+#define SERVE_IN_CAP 4096
+#define SERVE_JOIN_CAP 16384
 #define SERVE_OUT_CAP 2048
+#define SERVE_SLOT_MEM (SERVE_IN_CAP + SERVE_JOIN_CAP + SERVE_OUT_CAP)
 
 typedef enum serve_pick { SERVE_PICK_RANDOM = 0, SERVE_PICK_ROUND_ROBIN = 1 } serve_pick;
 
@@ -112,7 +115,7 @@ struct serve_conn {
     char detail[96];              /* e.g. the status name of a malformed login */
     void *scenario;               /* the scenario's per-connection state */
     redir_server srv;             /* the library's server engine */
-    uint8_t *mem;                 /* SERVE_IN_CAP + SERVE_OUT_CAP bytes from the pool */
+    uint8_t *mem;                 /* SERVE_SLOT_MEM bytes from the pool */
 };
 
 /* The mode-specific half of the loop: serve_conn.c for plain serving,

@@ -22,7 +22,9 @@ bool serve_conn_start(serve_conn *c, uint32_t id, bool offer_tls) {
     }
     cfg.in_buf = c->mem;
     cfg.in_cap = SERVE_IN_CAP;
-    cfg.out_buf = c->mem + SERVE_IN_CAP;
+    cfg.join_buf = c->mem + SERVE_IN_CAP;
+    cfg.join_cap = SERVE_JOIN_CAP;
+    cfg.out_buf = c->mem + SERVE_IN_CAP + SERVE_JOIN_CAP;
     cfg.out_cap = SERVE_OUT_CAP;
     redir_diag d;
     if (redir_server_init(&c->srv, &d, &cfg) != REDIR_OK) {

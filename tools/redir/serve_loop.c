@@ -51,7 +51,6 @@ const serve_stats *serve_loop_stats(const serve_loop *l) { return &l->stats; }
 SSL_CTX *serve_loop_tls(serve_loop *l) { return l->cfg.tls; }
 void *serve_loop_handler_data(serve_loop *l) { return l->cfg.handler.data; }
 
-#define SLOT_MEM (SERVE_IN_CAP + SERVE_OUT_CAP)
 
 static void set_err(char *err, size_t err_len, const char *msg) {
     if (err != NULL && err_len > 0) {
@@ -98,7 +97,7 @@ serve_loop *serve_loop_new(const serve_loop_config *cfg, char *err, size_t err_l
     l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     /* calloc'd pages are only touched when a slot is first used */
     l->slots = calloc(cfg->max_conns, sizeof *l->slots);
-    l->arena = calloc(cfg->max_conns, SLOT_MEM);
+    l->arena = calloc(cfg->max_conns, SERVE_SLOT_MEM);
     if (l->epfd < 0 || l->slots == NULL || l->arena == NULL) {
         set_err(err, err_len, "cannot allocate the connection pool");
         serve_loop_free(l);
@@ -108,7 +107,7 @@ serve_loop *serve_loop_new(const serve_loop_config *cfg, char *err, size_t err_l
         serve_conn *c = &l->slots[i];
         c->tag = SERVE_TAG_CONN;
         c->fd = -1;
-        c->mem = l->arena + (size_t)i * SLOT_MEM;
+        c->mem = l->arena + (size_t)i * SERVE_SLOT_MEM;
         c->next = l->free_list;
         l->free_list = c;
     }
