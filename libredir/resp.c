@@ -464,9 +464,12 @@ static redir_status feed_rows(redir_resp_tracker *t, redir_resp_event *ev, redir
         end_result(t, ev);
         return REDIR_OK;
     }
-    st = t->binary ? check_binary_row(t, diag, p, n) : check_text_row(t, diag, p, n);
-    if (st != REDIR_OK) {
-        return st;
+    /* Rows of a response whose command was not seen may be text or binary. */
+    if (!unknown_cmd(t)) {
+        st = t->binary ? check_binary_row(t, diag, p, n) : check_text_row(t, diag, p, n);
+        if (st != REDIR_OK) {
+            return st;
+        }
     }
     ev->kind = REDIR_RESP_ROW;
     ev->binary = t->binary;
@@ -607,6 +610,10 @@ static redir_status server_payload(redir_resp_tracker *t, redir_resp_event *ev,
         }
         return st;
     case ST_DEFS_EOF:
+        if (deprecate_eof(t)) { /* set since the definitions ended: no EOF follows */
+            t->state = ST_ROWS;
+            return feed_rows(t, ev, diag, p, n);
+        }
         if ((st = feed_list_eof(t, ev, diag, p, n)) != REDIR_OK || ev->kind != REDIR_RESP_EOF) {
             return st;
         }
@@ -630,6 +637,10 @@ static redir_status server_payload(redir_resp_tracker *t, redir_resp_event *ev,
         }
         return st;
     case ST_PREP_PARAMS_EOF:
+        if (deprecate_eof(t) && t->prep_columns > 0 && t->prep_metadata) {
+            after_params(t, ev);
+            return server_payload(t, ev, diag, p, n);
+        }
         if ((st = feed_list_eof(t, ev, diag, p, n)) == REDIR_OK && ev->kind == REDIR_RESP_EOF) {
             after_params(t, ev);
         }

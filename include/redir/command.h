@@ -546,7 +546,10 @@ typedef struct redir_resp_tracker {
 REDIR_API void redir_resp_init(redir_resp_tracker *t, uint64_t caps);
 
 /* redir_resp_set_caps changes the capabilities used from the next payload on
- * (a capture that starts mid-stream learns them from the traffic). */
+ * (a capture that starts mid-stream learns them from the traffic). When
+ * CLIENT_DEPRECATE_EOF is set while the EOF after column definitions (or
+ * after a prepare-OK's parameter definitions followed by columns) is due,
+ * that EOF is no longer expected. */
 REDIR_API void redir_resp_set_caps(redir_resp_tracker *t, uint64_t caps);
 
 /* redir_resp_command takes a payload the client sent in the command phase
@@ -570,8 +573,10 @@ REDIR_API REDIR_NODISCARD redir_status redir_resp_command(redir_resp_tracker *t,
 /* redir_resp_expect_unknown queues a response whose command was not seen (a
  * capture that starts mid-stream). Its first payload is classified by its
  * shape: OK, ERR, EOF, LOCAL INFILE, a 12- or 13-byte prepare-OK that does not
- * read as an OK, or else a column count starting a result set of text rows.
- * Fails with REDIR_E_RESP_QUEUE_FULL. */
+ * read as an OK, or else a column count starting a result set whose rows
+ * are not checked (they may be text or binary; ev->binary stays false).
+ * Fails with REDIR_E_RESP_QUEUE_FULL, and REDIR_E_RESP_UNEXPECTED after
+ * COM_QUIT. */
 REDIR_API REDIR_NODISCARD redir_status redir_resp_expect_unknown(redir_resp_tracker *t,
                                                                  redir_diag *diag);
 

@@ -524,3 +524,54 @@ Test(resp, kind_names) {
     cr_assert(strcmp(redir_resp_kind_name(REDIR_RESP_LOCAL_INFILE),
                      redir_kind_name(REDIR_KIND_LOCAL_INFILE)) == 0);
 }
+
+Test(resp, deprecate_eof_learned_mid_response) {
+    /* A capture that starts mid-stream guesses legacy EOFs; when the rows
+     * come right after the definitions the caller sets CLIENT_DEPRECATE_EOF
+     * and the EOF that was due is no longer expected. */
+    redir_resp_event ev;
+    redir_resp_tracker t = run(EOF_CAPS, q1_defs_done, 3, &ev);
+    redir_diag d = {0, 0};
+    size_t n;
+    const uint8_t *row = hexbuf(0, "0131", &n);
+    cr_assert(eq(int, redir_resp_feed(&t, &ev, &d, row, n), REDIR_E_RESP_COLUMN_MISMATCH));
+    redir_resp_set_caps(&t, DEP_CAPS);
+    cr_assert(eq(int, redir_resp_feed(&t, &ev, &d, row, n), REDIR_OK));
+    cr_assert(eq(int, ev.kind, REDIR_RESP_ROW));
+    const uint8_t *end = hexbuf(0, "fe 00 00 0200 0000", &n);
+    cr_assert(eq(int, redir_resp_feed(&t, &ev, &d, end, n), REDIR_OK));
+    cr_assert(eq(int, ev.kind, REDIR_RESP_OK_AS_EOF));
+    cr_assert(ev.complete);
+    /* The same after a prepare-OK's parameters, with columns to come. */
+    const sstep prep[] = {
+        {C, "16 53454c454354203f", REDIR_RESP_COMMAND, false},
+        {S, "00 07000000 0100 0100 00 0000", REDIR_RESP_PREPARE_OK, false},
+        {S, "03646566000000013f000c3f0000000000068000000000", REDIR_RESP_PARAM_DEF, false},
+    };
+    t = RUN(EOF_CAPS, prep, &ev);
+    redir_resp_set_caps(&t, DEP_CAPS);
+    const uint8_t *def = hexbuf(0, COLDEF_A, &n);
+    cr_assert(eq(int, redir_resp_feed(&t, &ev, &d, def, n), REDIR_OK));
+    cr_assert(eq(int, ev.kind, REDIR_RESP_COLUMN_DEF));
+    cr_assert(ev.complete);
+}
+
+Test(resp, unknown_command_rows_unchecked) {
+    /* A binary row where the command was not seen: no text-row check. */
+    redir_resp_tracker t;
+    redir_resp_event ev;
+    redir_resp_init(&t, DEP_CAPS);
+    cr_assert(eq(int, redir_resp_expect_unknown(&t, NULL), REDIR_OK));
+    const char *hex[] = {"01", COLDEF_A, "00 00 2a000000", "fe 00 00 0200 0000"};
+    const redir_resp_kind kinds[] = {REDIR_RESP_COLUMN_COUNT, REDIR_RESP_COLUMN_DEF,
+                                     REDIR_RESP_ROW, REDIR_RESP_OK_AS_EOF};
+    for (size_t i = 0; i < 4; i++) {
+        size_t n;
+        const uint8_t *p = hexbuf(0, hex[i], &n);
+        cr_assert(eq(int, redir_resp_feed(&t, &ev, NULL, p, n), REDIR_OK));
+        cr_assert(eq(int, ev.kind, kinds[i]));
+        cr_assert(not(ev.command_known));
+        cr_assert(not(ev.binary));
+    }
+    cr_assert(ev.complete);
+}

@@ -64,7 +64,8 @@
  * are counted and reported as TLS events, never decoded) or handshake
  * response -> authentication exchange (auth switch, more data, next factor,
  * client auth data) -> OK (compression, when negotiated, starts here) or ERR
- * -> command phase. Commands are queued (pipelining) and each server response
+ * -> command phase, followed by the library's response tracker (redir_resp_*,
+ * <redir/command.h>). Commands are queued (pipelining) and each server response
  * is classified against the command it answers: result sets (column count ->
  * column definitions -> EOF unless DEPRECATE_EOF -> rows -> EOF/OK-as-EOF/ERR,
  * repeated while SERVER_MORE_RESULTS_EXISTS), prepared statement responses

@@ -4,8 +4,6 @@
 
 #include "dump.h"
 
-#define DUMP_CMDQ_SIZE 64 /* pipelined commands remembered per flow */
-
 /* One out-of-order segment waiting for the hole before it to fill. */
 typedef struct dump_ooo {
     struct dump_ooo *next;
@@ -27,27 +25,6 @@ typedef enum dump_sync {
     DUMP_SYNC_OK = 0,   /* framing follows the stream */
     DUMP_SYNC_LOST = 1  /* waiting for a trustworthy segment start */
 } dump_sync;
-
-/* What the server is expected to send next for the command at the head of
- * the queue (or for the login). */
-typedef enum dump_rstate {
-    DUMP_R_IDLE = 0,     /* nothing pending: classify heuristically */
-    DUMP_R_FIRST,        /* first packet of a response */
-    DUMP_R_COLDEFS,      /* column definitions of a result set */
-    DUMP_R_COLDEFS_EOF,  /* the EOF after them (no DEPRECATE_EOF) */
-    DUMP_R_ROWS,         /* rows until a terminator */
-    DUMP_R_PREP_PARAMS,  /* parameter definitions of a prepare response */
-    DUMP_R_PREP_PARAMS_EOF,
-    DUMP_R_PREP_COLS,
-    DUMP_R_PREP_COLS_EOF,
-    DUMP_R_FIELD_LIST,   /* column definitions until EOF */
-    DUMP_R_INFILE        /* server asked for a file: the client sends it */
-} dump_rstate;
-
-typedef struct dump_cmd {
-    uint8_t command;
-    uint8_t next_seq; /* sequence id the response starts with */
-} dump_cmd;
 
 typedef struct dump_dirstate {
     /* TCP */
@@ -87,26 +64,13 @@ typedef struct dump_flow_internal {
     bool finished;       /* ended (FIN both ways or RST): late segments are ignored */
     dump_dirstate d[2];  /* indexed by dump_dir */
     /* protocol */
-    bool eof_known;      /* DEPRECATE_EOF decided (always after a handshake) */
-    bool track_known;    /* SESSION_TRACK decided */
+    uint64_t caps_known; /* capability bits settled (all after a handshake) */
     bool qattr_known;    /* QUERY_ATTRIBUTES decided */
-    bool change_user;    /* AUTH phase entered by COM_CHANGE_USER */
-    bool auth_ok_seen;
+    bool change_user;    /* AUTH phase entered by COM_CHANGE_USER (tracked as a response) */
     bool compress_pending; /* CLIENT_COMPRESS negotiated: starts after the auth OK */
     bool have_cseq;
     uint8_t cseq_next;   /* next compressed sequence id (one counter for both ways) */
-    uint8_t auth_next_c2s; /* expected client seq in AUTH */
-    /* server response tracking */
-    dump_rstate rstate;
-    uint8_t rcmd;        /* command being answered, 0xFF unknown */
-    uint8_t rnext_seq;   /* expected s2c seq, valid when rseq_known */
-    bool rseq_known;
-    uint64_t rcols_left;
-    uint16_t prep_cols;
-    bool rbinary;
-    bool metadata_skipped;
-    dump_cmd q[DUMP_CMDQ_SIZE];
-    size_t qhead, qlen;
+    redir_resp_tracker resp; /* the command phase */
 } dump_flow_internal;
 
 struct dump_session {

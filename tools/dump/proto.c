@@ -1,27 +1,11 @@
-/* The per-flow protocol state machine: connection phase, command queue and
- * result-set tracking. */
+/* The per-flow protocol state machine: the connection phase here, the
+ * command phase through the library's response tracker. */
+#include <stdio.h>
 #include <string.h>
 
 #include "dump_internal.h"
 
-#define COM_QUIT 0x01
-#define COM_INIT_DB 0x02
-#define COM_QUERY 0x03
-#define COM_FIELD_LIST 0x04
-#define COM_STATISTICS 0x09
-#define COM_PROCESS_INFO 0x0a
-#define COM_CHANGE_USER 0x11
-#define COM_BINLOG_DUMP 0x12
-#define COM_STMT_PREPARE 0x16
-#define COM_STMT_EXECUTE 0x17
-#define COM_STMT_SEND_LONG_DATA 0x18
-#define COM_STMT_CLOSE 0x19
-#define COM_STMT_FETCH 0x1c
-#define COM_BINLOG_DUMP_GTID 0x1e
 #define CMD_UNKNOWN 0xFF
-
-#define SERVER_MORE_RESULTS_EXISTS 0x0008u
-#define SERVER_STATUS_CURSOR_EXISTS 0x0040u
 
 /* What a mid-stream flow is assumed to have negotiated until traffic says
  * otherwise: what every 4.1+ client and server agree on. */
@@ -30,120 +14,77 @@
      REDIR_CLIENT_SECURE_CONNECTION | REDIR_CLIENT_PLUGIN_AUTH | REDIR_CLIENT_MULTI_RESULTS |     \
      REDIR_CLIENT_PS_MULTI_RESULTS | REDIR_CLIENT_SESSION_TRACK)
 
+/* The capabilities a mid-stream flow learns from the server's payloads: when
+ * the tracker rejects a payload under the current guess, each one not yet
+ * settled is flipped in turn (the decoders read each bit on its own). */
+static const uint64_t guessable[] = {
+    REDIR_CLIENT_DEPRECATE_EOF,
+    REDIR_CLIENT_SESSION_TRACK,
+    REDIR_MARIADB_CLIENT_CACHE_METADATA,
+    REDIR_MARIADB_CLIENT_EXTENDED_METADATA,
+    REDIR_MARIADB_CLIENT_CACHE_METADATA | REDIR_MARIADB_CLIENT_EXTENDED_METADATA,
+};
+
+static void set_caps(dump_flow_internal *f, uint64_t caps) {
+    f->pub.caps = caps;
+    redir_resp_set_caps(&f->resp, caps);
+}
+
 void dump__proto_init(dump_flow_internal *f, bool midstream) {
     f->pub.midstream = midstream;
-    f->rstate = DUMP_R_IDLE;
-    f->rcmd = CMD_UNKNOWN;
-    f->qhead = 0;
-    f->qlen = 0;
+    f->change_user = false;
     if (midstream) {
         f->pub.phase = DUMP_PHASE_COMMAND;
-        f->pub.caps = MIDSTREAM_CAPS;
-        f->eof_known = false;
-        f->track_known = false;
+        f->caps_known = 0;
         f->qattr_known = false;
         f->d[0].sync = DUMP_SYNC_LOST;
         f->d[1].sync = DUMP_SYNC_LOST;
+        redir_resp_init(&f->resp, MIDSTREAM_CAPS);
+        f->pub.caps = MIDSTREAM_CAPS;
     } else {
         f->pub.phase = DUMP_PHASE_GREETING;
-        f->pub.caps = 0;
-        f->eof_known = true;
-        f->track_known = true;
+        f->caps_known = UINT64_MAX;
         f->qattr_known = true;
         f->d[0].sync = DUMP_SYNC_OK;
         f->d[1].sync = DUMP_SYNC_OK;
+        redir_resp_init(&f->resp, 0);
+        f->pub.caps = 0;
     }
 }
 
 void dump__proto_gap(dump_flow_internal *f, dump_dir dir) {
     if (dir == DUMP_S2C) {
-        /* Where the response stood is unknown: the current command's answer
-         * is abandoned and the next packets are classified on their own. */
-        if (f->qlen > 0) {
-            f->qhead = (f->qhead + 1) % DUMP_CMDQ_SIZE;
-            f->qlen--;
-        }
+        /* Where the response stood is unknown: it is abandoned and the next
+         * packets answer the next command, or are classified on their own. */
+        redir_resp_abandon(&f->resp);
     } else {
         /* Commands may have been lost: forget the queue. */
-        f->qlen = 0;
-    }
-    f->rstate = DUMP_R_IDLE;
-    f->rcmd = CMD_UNKNOWN;
-}
-
-/* ---------------------------------------------------------- command queue */
-
-static void start_next_response(dump_flow_internal *f) {
-    if (f->qlen > 0) {
-        f->rstate = DUMP_R_FIRST;
-        f->rcmd = f->q[f->qhead].command;
-        f->rnext_seq = f->q[f->qhead].next_seq;
-        f->rseq_known = true;
-    } else {
-        f->rstate = DUMP_R_IDLE;
-        f->rcmd = CMD_UNKNOWN;
-        f->rseq_known = false;
-    }
-}
-
-static void response_done(dump_flow_internal *f) {
-    if (f->qlen > 0) {
-        f->qhead = (f->qhead + 1) % DUMP_CMDQ_SIZE;
-        f->qlen--;
-    }
-    start_next_response(f);
-}
-
-static void push_command(dump_flow_internal *f, uint8_t command, uint8_t next_seq) {
-    if (f->qlen == DUMP_CMDQ_SIZE) {
-        return; /* a client pipelining that deep: the oldest answers are classified alone */
-    }
-    f->q[(f->qhead + f->qlen) % DUMP_CMDQ_SIZE] = (dump_cmd){command, next_seq};
-    f->qlen++;
-    if (f->qlen == 1) {
-        start_next_response(f);
+        redir_resp_reset(&f->resp);
     }
 }
 
 /* ----------------------------------------------------------- plausibility */
 
-static bool known_command(uint8_t c) {
-    return c != 0x00 && dump_command_name(c) != NULL;
+static bool known_command(uint8_t c) { return c != REDIR_COM_SLEEP && redir_com_name(c) != NULL; }
+
+static bool ok_decodes(const uint8_t *p, size_t n, uint64_t caps) {
+    redir_ok ok;
+    return redir_ok_decode(&ok, NULL, p, n, caps) == REDIR_OK;
 }
 
-static bool ok_decodes(const uint8_t *p, size_t n, uint64_t caps, redir_ok *ok) {
-    redir_ok tmp;
-    if (ok == NULL) {
-        ok = &tmp;
-    }
-    return redir_ok_decode(ok, NULL, p, n, caps) == REDIR_OK;
+/* A column count, with or without the metadata-follows byte. */
+static bool column_count_decodes(const uint8_t *p, size_t n, uint64_t caps) {
+    redir_column_count c;
+    return redir_column_count_decode(&c, NULL, p, n, caps) == REDIR_OK ||
+           redir_column_count_decode(&c, NULL, p, n, caps | REDIR_MARIADB_CLIENT_CACHE_METADATA) ==
+               REDIR_OK;
 }
 
-/* column_count parses a column-count packet: a lenenc covering the payload,
- * optionally followed by a metadata-follows byte. */
-static bool column_count(const uint8_t *p, size_t n, uint64_t caps, uint64_t *count,
-                         bool *metadata) {
-    uint64_t v;
-    size_t used;
-    *metadata = true;
-    if (n == 0 || p[0] == 0x00 || p[0] == 0xFB || p[0] == 0xFF) {
-        return false;
-    }
-    if (redir_lenenc_decode(&v, &used, NULL, p, n) != REDIR_OK || v == 0 || v > 65535) {
-        return false;
-    }
-    if (used == n) {
-        *count = v;
-        return true;
-    }
-    bool meta_caps = (caps & (REDIR_MARIADB_CLIENT_CACHE_METADATA |
-                              REDIR_CLIENT_OPTIONAL_RESULTSET_METADATA)) != 0;
-    if (used + 1 == n && (meta_caps || p[used] <= 1)) {
-        *count = v;
-        *metadata = p[used] != 0;
-        return true;
-    }
-    return false;
+static bool prepare_ok_decodes(const uint8_t *p, size_t n, uint64_t caps) {
+    redir_prepare_ok po;
+    return redir_prepare_ok_decode(&po, NULL, p, n, caps) == REDIR_OK ||
+           redir_prepare_ok_decode(&po, NULL, p, n,
+                                   caps | REDIR_CLIENT_OPTIONAL_RESULTSET_METADATA) == REDIR_OK;
 }
 
 bool dump__proto_plausible_start(const dump_flow_internal *f, dump_dir dir, uint8_t seq,
@@ -154,7 +95,7 @@ bool dump__proto_plausible_start(const dump_flow_internal *f, dump_dir dir, uint
     }
     if (dir == DUMP_C2S) {
         if (seq == 0 && known_command(p[0])) {
-            if (p[0] == COM_QUERY || p[0] == COM_INIT_DB) {
+            if (p[0] == REDIR_COM_QUERY || p[0] == REDIR_COM_INIT_DB) {
                 return len >= 2;
             }
             return true;
@@ -178,16 +119,13 @@ bool dump__proto_plausible_start(const dump_flow_internal *f, dump_dir dir, uint
         return len >= 3 && redir_err_decode(&e, NULL, p, len, caps) == REDIR_OK;
     }
     case 0x00:
-        return seq >= 1 && (ok_decodes(p, len, caps, NULL) ||
-                            ok_decodes(p, len, caps & ~REDIR_CLIENT_SESSION_TRACK, NULL) ||
-                            ((len == 12 || len == 13) && p[9] == 0));
+        return seq >= 1 && (ok_decodes(p, len, caps) ||
+                            ok_decodes(p, len, caps & ~REDIR_CLIENT_SESSION_TRACK) ||
+                            prepare_ok_decodes(p, len, caps));
     case 0xFE:
         return seq >= 1 && len < 9;
-    default: {
-        uint64_t n;
-        bool meta;
-        return seq == 1 && column_count(p, len, caps, &n, &meta);
-    }
+    default:
+        return seq == 1 && column_count_decodes(p, len, caps);
     }
 }
 
@@ -212,16 +150,25 @@ static void emit(dump_session *s, dump_flow_internal *f, dump_packet *pk) {
     dump__emit(s, &ev);
 }
 
+/* note reports a payload the response tracker could not place. */
+static void note(dump_session *s, dump_flow_internal *f, dump_dir dir, redir_status st,
+                 const redir_diag *d) {
+    char text[96];
+    snprintf(text, sizeof text, "response tracker: %s at offset %zu", redir_status_name(st),
+             d->offset);
+    dump__emit_simple(s, f, DUMP_EV_NOTE, dir, 0, text);
+}
+
 /* ------------------------------------------------------------ client side */
 
 static void login_caps(dump_flow_internal *f) {
-    uint64_t caps = f->pub.server_caps & f->pub.client_caps;
-    /* MariaDB extended capabilities count only when both sides cleared
-     * CLIENT_MYSQL; otherwise the high half is not capabilities. */
-    if ((f->pub.server_caps & REDIR_CLIENT_MYSQL) || (f->pub.client_caps & REDIR_CLIENT_MYSQL)) {
-        caps &= UINT64_C(0xFFFFFFFF);
-    }
-    f->pub.caps = caps;
+    set_caps(f, redir_caps_negotiate(f->pub.server_caps, f->pub.client_caps));
+}
+
+static void enter_command_phase(dump_flow_internal *f) {
+    f->pub.phase = DUMP_PHASE_COMMAND;
+    f->change_user = false;
+    redir_resp_init(&f->resp, f->pub.caps);
 }
 
 static void infer_query_attrs(dump_flow_internal *f, const uint8_t *p, size_t len) {
@@ -231,10 +178,10 @@ static void infer_query_attrs(dump_flow_internal *f, const uint8_t *p, size_t le
     /* With query attributes a query starts with two lenenc counts (the set
      * count is always 1); SQL text never starts with a NUL byte. */
     if (len >= 3 && p[1] == 0x00 && p[2] == 0x01) {
-        f->pub.caps |= REDIR_CLIENT_QUERY_ATTRIBUTES;
+        set_caps(f, f->pub.caps | REDIR_CLIENT_QUERY_ATTRIBUTES);
     } else if (p[1] >= 0x20 || p[1] == '\t' || p[1] == '\n' || p[1] == '\r') {
         if (p[1] < 0xFB) {
-            f->pub.caps &= ~REDIR_CLIENT_QUERY_ATTRIBUTES;
+            set_caps(f, f->pub.caps & ~REDIR_CLIENT_QUERY_ATTRIBUTES);
         }
     } else {
         return;
@@ -242,188 +189,127 @@ static void infer_query_attrs(dump_flow_internal *f, const uint8_t *p, size_t le
     f->qattr_known = true;
 }
 
-static bool client_packet(dump_session *s, dump_flow_internal *f, dump_packet *pk) {
+static bool client_login(dump_session *s, dump_flow_internal *f, dump_packet *pk) {
     const uint8_t *p = pk->payload;
     size_t len = pk->len;
-    switch (f->pub.phase) {
-    case DUMP_PHASE_LOGIN: {
-        redir_handshake_response r;
-        if (len == REDIR_SSL_REQUEST_SIZE &&
-            redir_ssl_request_decode(&r, NULL, p, len) == REDIR_OK) {
-            pk->kind = DUMP_K_SSL_REQUEST;
-            f->pub.client_caps = r.capabilities;
-            login_caps(f);
-            emit(s, f, pk);
-            f->pub.phase = DUMP_PHASE_TLS;
-            f->pub.tls = true;
-            return true;
-        }
-        pk->kind = DUMP_K_HANDSHAKE_RESPONSE;
-        if (redir_handshake_response_decode(&r, NULL, p, len) == REDIR_OK) {
-            f->pub.client_caps = r.capabilities;
-        } else {
-            pk->decode_failed = true;
-            if (len >= 4) {
-                f->pub.client_caps = dump__le32(p);
-            }
-        }
+    redir_handshake_response r;
+    if (len == REDIR_SSL_REQUEST_SIZE && redir_ssl_request_decode(&r, NULL, p, len) == REDIR_OK) {
+        pk->kind = DUMP_K_SSL_REQUEST;
+        f->pub.client_caps = r.capabilities;
         login_caps(f);
         emit(s, f, pk);
-        f->pub.phase = DUMP_PHASE_AUTH;
-        f->change_user = false;
-        f->compress_pending = (f->pub.caps & REDIR_CLIENT_COMPRESS) != 0;
+        f->pub.phase = DUMP_PHASE_TLS;
+        f->pub.tls = true;
         return true;
     }
-    case DUMP_PHASE_AUTH:
-        pk->kind = DUMP_K_AUTH_DATA;
-        emit(s, f, pk);
-        return true;
-    case DUMP_PHASE_GREETING:
-    case DUMP_PHASE_CLOSED:
-    case DUMP_PHASE_TLS:
-        pk->kind = DUMP_K_UNKNOWN;
-        emit(s, f, pk);
-        return true;
-    case DUMP_PHASE_COMMAND:
-        break;
-    }
-    if (f->rstate == DUMP_R_INFILE) {
-        pk->kind = DUMP_K_INFILE_DATA;
-        emit(s, f, pk);
-        if (len == 0) {
-            f->rstate = DUMP_R_FIRST;
-            f->rnext_seq = (uint8_t)(pk->seq + 1);
-        }
-        return true;
-    }
-    if (pk->seq == 1 && f->pub.midstream && !f->d[DUMP_C2S].started && len >= 32) {
-        /* The capture missed only the greeting: the login starts here. */
-        redir_handshake_response r;
-        if (redir_handshake_response_decode(&r, NULL, p, len) == REDIR_OK) {
-            pk->kind = DUMP_K_HANDSHAKE_RESPONSE;
-            f->pub.client_caps = r.capabilities;
-            f->pub.caps = r.capabilities;
-            f->eof_known = true;
-            f->track_known = true;
-            f->qattr_known = true;
-            emit(s, f, pk);
-            f->pub.phase = DUMP_PHASE_AUTH;
-            f->change_user = false;
-            f->compress_pending = (f->pub.caps & REDIR_CLIENT_COMPRESS) != 0;
-            return true;
+    pk->kind = DUMP_K_HANDSHAKE_RESPONSE;
+    if (redir_handshake_response_decode(&r, NULL, p, len) == REDIR_OK) {
+        f->pub.client_caps = r.capabilities;
+    } else {
+        pk->decode_failed = true;
+        if (len >= 4) {
+            f->pub.client_caps = dump__le32(p);
         }
     }
-    if (pk->seq != 0 || len == 0) {
-        return false; /* not a command start: the stream is out of step */
+    login_caps(f);
+    emit(s, f, pk);
+    f->pub.phase = DUMP_PHASE_AUTH;
+    f->compress_pending = (f->pub.caps & REDIR_CLIENT_COMPRESS) != 0;
+    return true;
+}
+
+/* A mid-stream flow whose capture missed only the greeting: the login
+ * starts with this handshake response. */
+static bool late_login(dump_session *s, dump_flow_internal *f, dump_packet *pk) {
+    redir_handshake_response r;
+    if (pk->seq != 1 || !f->pub.midstream || f->d[DUMP_C2S].started || pk->len < 32 ||
+        redir_handshake_response_decode(&r, NULL, pk->payload, pk->len) != REDIR_OK) {
+        return false;
     }
-    uint8_t c = p[0];
-    pk->kind = DUMP_K_COMMAND;
-    pk->command = c;
-    if (c == COM_QUERY) {
+    pk->kind = DUMP_K_HANDSHAKE_RESPONSE;
+    f->pub.client_caps = r.capabilities;
+    f->caps_known = UINT64_MAX;
+    f->qattr_known = true;
+    set_caps(f, r.capabilities);
+    emit(s, f, pk);
+    f->pub.phase = DUMP_PHASE_AUTH;
+    f->compress_pending = (f->pub.caps & REDIR_CLIENT_COMPRESS) != 0;
+    return true;
+}
+
+static bool client_command(dump_session *s, dump_flow_internal *f, dump_packet *pk) {
+    const uint8_t *p = pk->payload;
+    size_t len = pk->len;
+    if (late_login(s, f, pk)) {
+        return true;
+    }
+    if (pk->seq == 0 && len > 0 && p[0] == REDIR_COM_QUERY && !redir_resp_awaiting_client(&f->resp)) {
         infer_query_attrs(f, p, len);
     }
-    pk->query_attrs = (c == COM_QUERY || c == COM_STMT_EXECUTE) &&
-                      (f->pub.caps & REDIR_CLIENT_QUERY_ATTRIBUTES) != 0;
-    emit(s, f, pk);
-    uint8_t next = (uint8_t)(pk->seq + pk->num_frames);
-    switch (c) {
-    case COM_QUIT:
-        f->pub.phase = DUMP_PHASE_CLOSED;
+    redir_resp_tracker before = f->resp;
+    redir_resp_event ev;
+    redir_diag d = {0, 0};
+    redir_status st = redir_resp_command(&f->resp, &ev, &d, p, len);
+    if (st == REDIR_OK && ev.kind == REDIR_RESP_COMMAND && pk->seq != 0) {
+        f->resp = before;
+        return false; /* not a command start: the stream is out of step */
+    }
+    if (st != REDIR_OK) {
+        if (pk->seq != 0 || len == 0) {
+            return false;
+        }
+        note(s, f, DUMP_C2S, st, &d); /* a full queue: the command goes untracked */
+    }
+    switch (st == REDIR_OK ? ev.kind : REDIR_RESP_COMMAND) {
+    case REDIR_RESP_INFILE_DATA:
+    case REDIR_RESP_INFILE_END:
+        pk->kind = DUMP_K_INFILE_DATA;
         break;
-    case COM_STMT_CLOSE:
-    case COM_STMT_SEND_LONG_DATA:
-        break; /* no response */
-    case COM_CHANGE_USER:
-        /* The server answers like a login: auth switch, more data, OK, ERR. */
-        f->pub.phase = DUMP_PHASE_AUTH;
-        f->change_user = true;
-        f->qlen = 0;
-        f->rstate = DUMP_R_IDLE;
+    case REDIR_RESP_AUTH_DATA:
+        pk->kind = DUMP_K_AUTH_DATA;
         break;
     default:
-        push_command(f, c, next);
+        pk->kind = DUMP_K_COMMAND;
+        pk->command = p[0];
+        pk->query_attrs = (p[0] == REDIR_COM_QUERY || p[0] == REDIR_COM_STMT_EXECUTE) &&
+                          (f->pub.caps & REDIR_CLIENT_QUERY_ATTRIBUTES) != 0;
         break;
+    }
+    emit(s, f, pk);
+    if (pk->kind == DUMP_K_COMMAND && p[0] == REDIR_COM_QUIT) {
+        f->pub.phase = DUMP_PHASE_CLOSED;
+    } else if (pk->kind == DUMP_K_COMMAND && p[0] == REDIR_COM_CHANGE_USER) {
+        /* Authentication again, followed by the tracker like any response. */
+        f->pub.phase = DUMP_PHASE_AUTH;
+        f->change_user = true;
     }
     return true;
 }
 
+static bool client_packet(dump_session *s, dump_flow_internal *f, dump_packet *pk) {
+    switch (f->pub.phase) {
+    case DUMP_PHASE_LOGIN:
+        return client_login(s, f, pk);
+    case DUMP_PHASE_AUTH:
+        if (f->change_user) {
+            return client_command(s, f, pk);
+        }
+        pk->kind = DUMP_K_AUTH_DATA;
+        emit(s, f, pk);
+        return true;
+    case DUMP_PHASE_COMMAND:
+        return client_command(s, f, pk);
+    case DUMP_PHASE_GREETING:
+    case DUMP_PHASE_CLOSED:
+    case DUMP_PHASE_TLS:
+        break;
+    }
+    pk->kind = DUMP_K_UNKNOWN;
+    emit(s, f, pk);
+    return true;
+}
+
 /* ------------------------------------------------------------ server side */
-
-static uint16_t terminator_status(dump_flow_internal *f, const uint8_t *p, size_t len,
-                                  dump_kind kind) {
-    if (kind == DUMP_K_EOF) {
-        return len >= 5 ? dump__le16(p + 3) : 0;
-    }
-    redir_ok ok;
-    if (ok_decodes(p, len, f->pub.caps, &ok) && ok.has_status) {
-        return ok.status;
-    }
-    return 0;
-}
-
-/* fe_kind classifies a short 0xFE packet: a legacy EOF is 5 bytes (1 before
- * 4.1), an OK-as-EOF at least 7. On mid-stream flows the first one decides
- * DEPRECATE_EOF. */
-static dump_kind fe_kind(dump_flow_internal *f, size_t len) {
-    dump_kind k = len >= 7 ? DUMP_K_OK_AS_EOF : DUMP_K_EOF;
-    if (!f->eof_known) {
-        f->eof_known = true;
-        if (k == DUMP_K_OK_AS_EOF) {
-            f->pub.caps |= REDIR_CLIENT_DEPRECATE_EOF;
-        } else {
-            f->pub.caps &= ~REDIR_CLIENT_DEPRECATE_EOF;
-        }
-    }
-    return k;
-}
-
-static bool deprecate_eof(const dump_flow_internal *f) {
-    return (f->pub.caps & REDIR_CLIENT_DEPRECATE_EOF) != 0;
-}
-
-/* classify_ok picks the OK/OK-as-EOF decoding caps on mid-stream flows, where
- * SESSION_TRACK is a guess. */
-static void settle_track(dump_flow_internal *f, const uint8_t *p, size_t len) {
-    if (f->track_known) {
-        return;
-    }
-    redir_ok ok;
-    if (ok_decodes(p, len, f->pub.caps | REDIR_CLIENT_SESSION_TRACK, &ok)) {
-        f->pub.caps |= REDIR_CLIENT_SESSION_TRACK;
-        if (ok.has_session_state) {
-            f->track_known = true;
-        }
-    } else if (ok_decodes(p, len, f->pub.caps & ~REDIR_CLIENT_SESSION_TRACK, NULL)) {
-        f->pub.caps &= ~REDIR_CLIENT_SESSION_TRACK;
-        f->track_known = true;
-    }
-}
-
-/* end_of_result handles a result-set terminator (EOF/OK-as-EOF) status. */
-static void end_of_result(dump_flow_internal *f, uint16_t status) {
-    if (status & SERVER_MORE_RESULTS_EXISTS) {
-        f->rstate = DUMP_R_FIRST;
-    } else {
-        response_done(f);
-    }
-}
-
-static void after_coldefs(dump_flow_internal *f) {
-    if (f->eof_known && deprecate_eof(f)) {
-        f->rstate = DUMP_R_ROWS;
-    } else {
-        f->rstate = DUMP_R_COLDEFS_EOF;
-    }
-}
-
-static void after_prep_params(dump_flow_internal *f) {
-    if (f->prep_cols > 0 && !f->metadata_skipped) {
-        f->rstate = DUMP_R_PREP_COLS;
-        f->rcols_left = f->prep_cols;
-    } else {
-        response_done(f);
-    }
-}
 
 static void server_auth(dump_flow_internal *f, dump_packet *pk) {
     const uint8_t *p = pk->payload;
@@ -432,15 +318,11 @@ static void server_auth(dump_flow_internal *f, dump_packet *pk) {
     case 0x00:
         pk->kind = DUMP_K_OK;
         pk->login_ok = true;
-        f->pub.phase = DUMP_PHASE_COMMAND;
-        f->auth_ok_seen = true;
-        f->change_user = false;
-        start_next_response(f);
+        enter_command_phase(f);
         break;
     case 0xFF:
         pk->kind = DUMP_K_ERR;
-        f->pub.phase = f->change_user ? DUMP_PHASE_COMMAND : DUMP_PHASE_CLOSED;
-        f->change_user = false;
+        f->pub.phase = DUMP_PHASE_CLOSED;
         break;
     case 0xFE:
         pk->kind = len == 1 ? DUMP_K_AUTH_SWITCH_OLD : DUMP_K_AUTH_SWITCH;
@@ -458,229 +340,143 @@ static void server_auth(dump_flow_internal *f, dump_packet *pk) {
     }
 }
 
-/* server_command classifies a command-phase packet and advances the result
- * tracking. */
-static void server_command(dump_flow_internal *f, dump_packet *pk) {
-    const uint8_t *p = pk->payload;
-    size_t len = pk->len;
-    uint8_t b = p[0];
-    if (f->rstate == DUMP_R_IDLE) {
+static dump_kind kind_of(const redir_resp_event *ev) {
+    switch (ev->kind) {
+    case REDIR_RESP_OK:
+        return DUMP_K_OK;
+    case REDIR_RESP_ERR:
+    case REDIR_RESP_PROGRESS:
+        return DUMP_K_ERR;
+    case REDIR_RESP_EOF:
+        return DUMP_K_EOF;
+    case REDIR_RESP_OK_AS_EOF:
+        return DUMP_K_OK_AS_EOF;
+    case REDIR_RESP_COLUMN_COUNT:
+        return DUMP_K_COLUMN_COUNT;
+    case REDIR_RESP_COLUMN_DEF:
+    case REDIR_RESP_PARAM_DEF:
+        return DUMP_K_COLUMN_DEF;
+    case REDIR_RESP_ROW:
+        return DUMP_K_ROW;
+    case REDIR_RESP_PREPARE_OK:
+        return DUMP_K_PREPARE_OK;
+    case REDIR_RESP_LOCAL_INFILE:
+        return DUMP_K_LOCAL_INFILE;
+    case REDIR_RESP_STATISTICS:
+        return DUMP_K_STATISTICS;
+    case REDIR_RESP_AUTH_SWITCH:
+        return ev->data.len == 1 ? DUMP_K_AUTH_SWITCH_OLD : DUMP_K_AUTH_SWITCH;
+    case REDIR_RESP_AUTH_MORE_DATA:
+        return DUMP_K_AUTH_MORE_DATA;
+    case REDIR_RESP_AUTH_NEXT_FACTOR:
+        return DUMP_K_AUTH_NEXT_FACTOR;
+    default:
+        return DUMP_K_UNKNOWN;
+    }
+}
+
+/* settle records what a successful payload proved about a mid-stream flow's
+ * capabilities. */
+static void settle(dump_flow_internal *f, const redir_resp_event *ev) {
+    if (ev->kind == REDIR_RESP_EOF || ev->kind == REDIR_RESP_OK_AS_EOF) {
+        f->caps_known |= REDIR_CLIENT_DEPRECATE_EOF;
+    }
+    if ((ev->kind == REDIR_RESP_OK || ev->kind == REDIR_RESP_OK_AS_EOF) &&
+        ev->ok.has_session_state) {
+        f->caps_known |= REDIR_CLIENT_SESSION_TRACK;
+    }
+}
+
+/* track feeds a server payload to the tracker; on a mid-stream flow a
+ * rejected payload is tried again under each unsettled capability flipped. */
+static redir_status track(dump_flow_internal *f, redir_resp_event *ev, redir_diag *d,
+                          const uint8_t *p, size_t len) {
+    redir_status st = REDIR_OK;
+    if (redir_resp_pending(&f->resp) == 0) {
         /* No request known (mid-stream, or after a gap): classify alone. */
-        f->rstate = DUMP_R_FIRST;
-        f->rcmd = CMD_UNKNOWN;
-        f->rseq_known = false;
+        st = redir_resp_expect_unknown(&f->resp, d);
     }
-    pk->answers = f->rcmd;
-    for (int round = 0; round < 3; round++) {
-        switch (f->rstate) {
-        case DUMP_R_IDLE:
-        case DUMP_R_FIRST:
-        case DUMP_R_INFILE: {
-            if (f->rstate == DUMP_R_FIRST && f->rcmd == COM_STATISTICS && b != 0xFF) {
-                pk->kind = DUMP_K_STATISTICS;
-                response_done(f);
-                return;
-            }
-            if (b == 0xFF) {
-                pk->kind = DUMP_K_ERR;
-                response_done(f);
-                return;
-            }
-            if (b == 0x00) {
-                bool prep = f->rcmd == COM_STMT_PREPARE && len >= 12;
-                if (f->rcmd == CMD_UNKNOWN && (len == 12 || len == 13) && p[9] == 0 &&
-                    !ok_decodes(p, len, f->pub.caps, NULL)) {
-                    prep = true;
-                }
-                if (prep) {
-                    pk->kind = DUMP_K_PREPARE_OK;
-                    uint16_t cols = dump__le16(p + 5);
-                    uint16_t params = dump__le16(p + 7);
-                    f->prep_cols = cols;
-                    f->metadata_skipped = len >= 13 && p[12] == 0 &&
-                                          (f->pub.caps & (REDIR_MARIADB_CLIENT_CACHE_METADATA |
-                                                          REDIR_CLIENT_OPTIONAL_RESULTSET_METADATA));
-                    if (params > 0 && !f->metadata_skipped) {
-                        f->rstate = DUMP_R_PREP_PARAMS;
-                        f->rcols_left = params;
-                    } else {
-                        after_prep_params(f);
-                    }
-                    return;
-                }
-                settle_track(f, p, len);
-                pk->kind = DUMP_K_OK;
-                redir_ok ok;
-                if (ok_decodes(p, len, f->pub.caps, &ok) && ok.has_status &&
-                    (ok.status & SERVER_MORE_RESULTS_EXISTS)) {
-                    f->rstate = DUMP_R_FIRST;
-                } else {
-                    response_done(f);
-                }
-                return;
-            }
-            if (b == 0xFE && len < 9) {
-                pk->kind = fe_kind(f, len);
-                if (pk->kind == DUMP_K_OK_AS_EOF) {
-                    settle_track(f, p, len);
-                }
-                end_of_result(f, terminator_status(f, p, len, pk->kind));
-                return;
-            }
-            if (f->rcmd == COM_FIELD_LIST) {
-                pk->kind = DUMP_K_COLUMN_DEF;
-                f->rstate = DUMP_R_FIELD_LIST;
-                return;
-            }
-            if (f->rcmd == COM_STMT_FETCH) {
-                pk->kind = DUMP_K_ROW;
-                pk->binary = true;
-                f->rbinary = true;
-                f->rstate = DUMP_R_ROWS;
-                return;
-            }
-            if (b == 0xFB) {
-                pk->kind = DUMP_K_LOCAL_INFILE;
-                f->rstate = DUMP_R_INFILE;
-                return;
-            }
-            uint64_t n;
-            bool meta;
-            if (column_count(p, len, f->pub.caps, &n, &meta)) {
-                pk->kind = DUMP_K_COLUMN_COUNT;
-                f->rbinary = f->rcmd == COM_STMT_EXECUTE;
-                if (meta) {
-                    f->rstate = DUMP_R_COLDEFS;
-                    f->rcols_left = n;
-                } else {
-                    after_coldefs(f);
-                }
-                return;
-            }
-            pk->kind = DUMP_K_UNKNOWN;
-            response_done(f);
-            return;
+    if (st == REDIR_OK) {
+        st = redir_resp_feed(&f->resp, ev, d, p, len);
+    }
+    for (size_t i = 0; st != REDIR_OK && i < sizeof guessable / sizeof guessable[0]; i++) {
+        if ((f->caps_known & guessable[i]) != 0) {
+            continue;
         }
-        case DUMP_R_COLDEFS:
-        case DUMP_R_PREP_PARAMS:
-        case DUMP_R_PREP_COLS:
-            if (b == 0xFF) {
-                pk->kind = DUMP_K_ERR;
-                response_done(f);
-                return;
-            }
-            pk->kind = DUMP_K_COLUMN_DEF;
-            pk->param_def = f->rstate == DUMP_R_PREP_PARAMS;
-            if (f->rcols_left > 0) {
-                f->rcols_left--;
-            }
-            if (f->rcols_left == 0) {
-                bool want_eof = !(f->eof_known && deprecate_eof(f));
-                if (f->rstate == DUMP_R_COLDEFS) {
-                    after_coldefs(f);
-                } else if (f->rstate == DUMP_R_PREP_PARAMS) {
-                    if (want_eof) {
-                        f->rstate = DUMP_R_PREP_PARAMS_EOF;
-                    } else {
-                        after_prep_params(f);
-                    }
-                } else if (want_eof) {
-                    f->rstate = DUMP_R_PREP_COLS_EOF;
-                } else {
-                    response_done(f);
-                }
-            }
-            return;
-        case DUMP_R_COLDEFS_EOF:
-        case DUMP_R_PREP_PARAMS_EOF:
-        case DUMP_R_PREP_COLS_EOF:
-            if (b == 0xFE && len < 9) {
-                pk->kind = fe_kind(f, len);
-                if (pk->kind == DUMP_K_OK_AS_EOF) {
-                    /* No EOF after definitions, and already the end of rows. */
-                    if (f->rstate == DUMP_R_COLDEFS_EOF) {
-                        end_of_result(f, terminator_status(f, p, len, pk->kind));
-                    } else if (f->rstate == DUMP_R_PREP_PARAMS_EOF) {
-                        after_prep_params(f);
-                    } else {
-                        response_done(f);
-                    }
-                    return;
-                }
-                if (f->rstate == DUMP_R_COLDEFS_EOF) {
-                    uint16_t st = terminator_status(f, p, len, pk->kind);
-                    if (f->rcmd == COM_STMT_EXECUTE && (st & SERVER_STATUS_CURSOR_EXISTS)) {
-                        response_done(f); /* rows come through COM_STMT_FETCH */
-                    } else {
-                        f->rstate = DUMP_R_ROWS;
-                    }
-                } else if (f->rstate == DUMP_R_PREP_PARAMS_EOF) {
-                    after_prep_params(f);
-                } else {
-                    response_done(f);
-                }
-                return;
-            }
-            if (b == 0xFF) {
-                pk->kind = DUMP_K_ERR;
-                response_done(f);
-                return;
-            }
-            if (!f->eof_known) {
-                /* Something else right after the definitions: no EOF is
-                 * sent, so DEPRECATE_EOF is on. Reclassify in the next state. */
-                f->eof_known = true;
-                f->pub.caps |= REDIR_CLIENT_DEPRECATE_EOF;
-                if (f->rstate == DUMP_R_COLDEFS_EOF) {
-                    f->rstate = DUMP_R_ROWS;
-                } else {
-                    if (f->rstate == DUMP_R_PREP_PARAMS_EOF) {
-                        after_prep_params(f);
-                    } else {
-                        response_done(f);
-                    }
-                    if (f->rstate == DUMP_R_IDLE) {
-                        f->rstate = DUMP_R_FIRST; /* a response whose request is unknown */
-                    }
-                    pk->answers = f->rcmd;
-                }
-                continue;
-            }
-            pk->kind = DUMP_K_UNKNOWN;
-            return;
-        case DUMP_R_ROWS:
-            if (b == 0xFF) {
-                pk->kind = DUMP_K_ERR;
-                response_done(f);
-                return;
-            }
-            if (b == 0xFE && (f->rbinary || len < 9 || (deprecate_eof(f) && len < 0xFFFFFF))) {
-                pk->kind = len < 9 ? fe_kind(f, len) : DUMP_K_OK_AS_EOF;
-                if (pk->kind == DUMP_K_OK_AS_EOF) {
-                    settle_track(f, p, len);
-                }
-                end_of_result(f, terminator_status(f, p, len, pk->kind));
-                return;
-            }
-            pk->kind = DUMP_K_ROW;
-            pk->binary = f->rbinary;
-            return;
-        case DUMP_R_FIELD_LIST:
-            if (b == 0xFF) {
-                pk->kind = DUMP_K_ERR;
-                response_done(f);
-                return;
-            }
-            if (b == 0xFE && len < 9) {
-                pk->kind = fe_kind(f, len);
-                response_done(f);
-                return;
-            }
-            pk->kind = DUMP_K_COLUMN_DEF;
-            return;
+        redir_resp_tracker t = f->resp;
+        uint64_t caps = f->pub.caps ^ guessable[i];
+        redir_resp_set_caps(&t, caps);
+        if (redir_resp_feed(&t, ev, NULL, p, len) == REDIR_OK) {
+            f->resp = t;
+            f->pub.caps = caps;
+            f->caps_known |= guessable[i];
+            st = REDIR_OK;
         }
     }
-    pk->kind = DUMP_K_UNKNOWN;
+    if (st == REDIR_OK) {
+        settle(f, ev);
+    }
+    return st;
+}
+
+static void server_command(dump_session *s, dump_flow_internal *f, dump_packet *pk) {
+    redir_resp_event ev;
+    redir_diag d = {0, 0};
+    redir_status st = track(f, &ev, &d, pk->payload, pk->len);
+    if (st != REDIR_OK && f->change_user) {
+        f->pub.phase = DUMP_PHASE_COMMAND; /* the exchange is lost with the response */
+        f->change_user = false;
+    }
+    if (st != REDIR_OK) {
+        /* Nothing explains the payload: report it, drop the response it
+         * was thought to belong to, and classify it on its own. */
+        note(s, f, DUMP_S2C, st, &d);
+        redir_resp_abandon(&f->resp);
+        st = track(f, &ev, &d, pk->payload, pk->len);
+    }
+    if (st != REDIR_OK) {
+        redir_resp_abandon(&f->resp);
+        pk->kind = DUMP_K_UNKNOWN;
+        return;
+    }
+    pk->kind = kind_of(&ev);
+    pk->answers = ev.command_known ? ev.command : CMD_UNKNOWN;
+    pk->binary = ev.binary;
+    pk->param_def = ev.kind == REDIR_RESP_PARAM_DEF;
+    pk->login_ok = ev.kind == REDIR_RESP_OK && ev.command_known &&
+                   ev.command == REDIR_COM_CHANGE_USER;
+    if (f->change_user && ev.complete && ev.command_known &&
+        ev.command == REDIR_COM_CHANGE_USER) {
+        f->pub.phase = DUMP_PHASE_COMMAND;
+        f->change_user = false;
+    }
+}
+
+static void server_greeting(dump_flow_internal *f, dump_packet *pk) {
+    const uint8_t *p = pk->payload;
+    redir_greeting g;
+    if (p[0] == 0xFF) {
+        pk->kind = DUMP_K_ERR;
+        f->pub.phase = DUMP_PHASE_CLOSED;
+    } else if (redir_greeting_decode(&g, NULL, p, pk->len) == REDIR_OK) {
+        pk->kind = DUMP_K_GREETING;
+        f->pub.server_caps = g.capabilities;
+        f->pub.connection_id = g.connection_id;
+        size_t n = g.server_version.len < DUMP_VERSION_STRLEN - 1 ? g.server_version.len
+                                                                  : DUMP_VERSION_STRLEN - 1;
+        if (n > 0) {
+            memcpy(f->pub.server_version, g.server_version.ptr, n);
+        }
+        f->pub.server_version[n] = '\0';
+        set_caps(f, g.capabilities);
+        f->pub.phase = DUMP_PHASE_LOGIN;
+    } else {
+        pk->kind = p[0] == 0x0A ? DUMP_K_GREETING : DUMP_K_UNKNOWN;
+        pk->decode_failed = true;
+        if (p[0] == 0x0A) {
+            f->pub.phase = DUMP_PHASE_LOGIN;
+        }
+    }
 }
 
 static void server_packet(dump_session *s, dump_flow_internal *f, dump_packet *pk) {
@@ -702,32 +498,9 @@ static void server_packet(dump_session *s, dump_flow_internal *f, dump_packet *p
         }
     }
     switch (f->pub.phase) {
-    case DUMP_PHASE_GREETING: {
-        redir_greeting g;
-        if (p[0] == 0xFF) {
-            pk->kind = DUMP_K_ERR;
-            f->pub.phase = DUMP_PHASE_CLOSED;
-        } else if (redir_greeting_decode(&g, NULL, p, len) == REDIR_OK) {
-            pk->kind = DUMP_K_GREETING;
-            f->pub.server_caps = g.capabilities;
-            f->pub.connection_id = g.connection_id;
-            size_t n = g.server_version.len < DUMP_VERSION_STRLEN - 1 ? g.server_version.len
-                                                                      : DUMP_VERSION_STRLEN - 1;
-            if (n > 0) {
-                memcpy(f->pub.server_version, g.server_version.ptr, n);
-            }
-            f->pub.server_version[n] = '\0';
-            f->pub.caps = g.capabilities;
-            f->pub.phase = DUMP_PHASE_LOGIN;
-        } else {
-            pk->kind = p[0] == 0x0A ? DUMP_K_GREETING : DUMP_K_UNKNOWN;
-            pk->decode_failed = true;
-            if (p[0] == 0x0A) {
-                f->pub.phase = DUMP_PHASE_LOGIN;
-            }
-        }
+    case DUMP_PHASE_GREETING:
+        server_greeting(f, pk);
         break;
-    }
     case DUMP_PHASE_LOGIN:
         pk->kind = p[0] == 0xFF ? DUMP_K_ERR : DUMP_K_UNKNOWN;
         if (p[0] == 0xFF) {
@@ -735,10 +508,14 @@ static void server_packet(dump_session *s, dump_flow_internal *f, dump_packet *p
         }
         break;
     case DUMP_PHASE_AUTH:
-        server_auth(f, pk);
+        if (f->change_user) {
+            server_command(s, f, pk);
+        } else {
+            server_auth(f, pk);
+        }
         break;
     case DUMP_PHASE_COMMAND:
-        server_command(f, pk);
+        server_command(s, f, pk);
         break;
     case DUMP_PHASE_TLS:
     case DUMP_PHASE_CLOSED:
