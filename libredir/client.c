@@ -2,6 +2,7 @@
 
 #include "client_internal.h"
 #include "redir/wire.h"
+#include "util.h"
 
 #define DEFAULT_CHARSET 45u /* utf8mb4_general_ci */
 
@@ -21,17 +22,16 @@ void redir_client_config_init(redir_client_config *cfg) {
     redir_policy_init(&cfg->policy);
 }
 
-static bool span_ok(redir_span s) { return s.ptr != NULL || s.len == 0; }
-
 static bool has_nul(redir_span s) { return s.len > 0 && memchr(s.ptr, 0, s.len) != NULL; }
 
 static bool bad_config(const redir_client_config *cfg) {
     return cfg->in_buf == NULL || cfg->in_cap < 64 || cfg->join_buf == NULL ||
            cfg->join_cap < 64 || cfg->out_buf == NULL || cfg->out_cap < 128 ||
            (cfg->inflate_buf == NULL && cfg->inflate_cap != 0) ||
-           (cfg->scratch == NULL && cfg->scratch_len != 0) || !span_ok(cfg->user) ||
-           !span_ok(cfg->database) || !span_ok(cfg->attributes) || !span_ok(cfg->auth_plugin) ||
-           !span_ok(cfg->host) || has_nul(cfg->user) || has_nul(cfg->database) ||
+           (cfg->scratch == NULL && cfg->scratch_len != 0) || !redir__span_ok(cfg->user) ||
+           !redir__span_ok(cfg->database) || !redir__span_ok(cfg->attributes) ||
+           !redir__span_ok(cfg->auth_plugin) || !redir__span_ok(cfg->host) ||
+           has_nul(cfg->user) || has_nul(cfg->database) ||
            has_nul(cfg->auth_plugin) || cfg->auth_plugin.len >= REDIR_CLIENT_PLUGIN_MAX ||
            (unsigned)cfg->tls > REDIR_TLS_REQUIRED ||
            (cfg->visited == NULL && cfg->num_visited != 0);

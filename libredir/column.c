@@ -156,7 +156,7 @@ static bool def_encodable(const redir_column_def *d, uint64_t caps) {
     const redir_span spans[] = {d->catalog, d->schema,       d->table,        d->org_table,
                                 d->name,    d->org_name,     d->ext_metadata, d->default_value};
     for (size_t i = 0; i < sizeof spans / sizeof spans[0]; i++) {
-        if (!cmd_span_ok(spans[i])) {
+        if (!redir__span_ok(spans[i])) {
             return false;
         }
     }

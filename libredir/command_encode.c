@@ -15,7 +15,7 @@ static bool attrs_ok(redir_span block) {
 
 static redir_status check_query(const redir_com_query *q, uint64_t caps) {
     bool attrs = (caps & REDIR_CLIENT_QUERY_ATTRIBUTES) != 0;
-    if (!cmd_span_ok(q->sql) || q->has_attributes != attrs) {
+    if (!redir__span_ok(q->sql) || q->has_attributes != attrs) {
         return REDIR_E_INVALID_ARGUMENT;
     }
     if (!attrs) {
@@ -27,8 +27,8 @@ static redir_status check_query(const redir_com_query *q, uint64_t caps) {
 }
 
 static redir_status check_change_user(const redir_com_change_user *c, uint64_t caps) {
-    if (!cmd_span_ok(c->user) || !cmd_span_ok(c->auth_response) || !cmd_span_ok(c->database) ||
-        !cmd_span_ok(c->auth_plugin) || !cmd_span_ok(c->attributes) || cmd_has_nul(c->user) ||
+    if (!redir__span_ok(c->user) || !redir__span_ok(c->auth_response) || !redir__span_ok(c->database) ||
+        !redir__span_ok(c->auth_plugin) || !redir__span_ok(c->attributes) || cmd_has_nul(c->user) ||
         cmd_has_nul(c->database) || cmd_has_nul(c->auth_plugin)) {
         return REDIR_E_INVALID_ARGUMENT;
     }
@@ -93,17 +93,17 @@ static redir_status check(const redir_command *c, uint64_t caps) {
     case REDIR_COM_STMT_PREPARE:
     case REDIR_COM_CREATE_DB:
     case REDIR_COM_DROP_DB:
-        return cmd_span_ok(c->as.text) ? REDIR_OK : REDIR_E_INVALID_ARGUMENT;
+        return redir__span_ok(c->as.text) ? REDIR_OK : REDIR_E_INVALID_ARGUMENT;
     case REDIR_COM_CHANGE_USER:
         return check_change_user(&c->as.change_user, caps);
     case REDIR_COM_STMT_EXECUTE:
-        return cmd_span_ok(c->as.stmt_execute.params) ? REDIR_OK : REDIR_E_INVALID_ARGUMENT;
+        return redir__span_ok(c->as.stmt_execute.params) ? REDIR_OK : REDIR_E_INVALID_ARGUMENT;
     case REDIR_COM_STMT_SEND_LONG_DATA:
-        return cmd_span_ok(c->as.long_data.data) ? REDIR_OK : REDIR_E_INVALID_ARGUMENT;
+        return redir__span_ok(c->as.long_data.data) ? REDIR_OK : REDIR_E_INVALID_ARGUMENT;
     case REDIR_COM_STMT_BULK_EXECUTE:
-        return cmd_span_ok(c->as.bulk.data) ? REDIR_OK : REDIR_E_INVALID_ARGUMENT;
+        return redir__span_ok(c->as.bulk.data) ? REDIR_OK : REDIR_E_INVALID_ARGUMENT;
     case REDIR_COM_FIELD_LIST:
-        return cmd_span_ok(c->as.field_list.table) && cmd_span_ok(c->as.field_list.wildcard) &&
+        return redir__span_ok(c->as.field_list.table) && redir__span_ok(c->as.field_list.wildcard) &&
                        !cmd_has_nul(c->as.field_list.table)
                    ? REDIR_OK
                    : REDIR_E_INVALID_ARGUMENT;
@@ -114,7 +114,7 @@ static redir_status check(const redir_command *c, uint64_t caps) {
     case REDIR_COM_SET_OPTION:
         return REDIR_OK;
     default:
-        return cmd_no_body(c->command) || cmd_span_ok(c->body) ? REDIR_OK
+        return cmd_no_body(c->command) || redir__span_ok(c->body) ? REDIR_OK
                                                                : REDIR_E_INVALID_ARGUMENT;
     }
 }

@@ -5,9 +5,8 @@
 #include "reader.h"
 #include "redir/command.h"
 #include "writer.h"
+#include "util.h"
 
-/* cmd_span_ok: a span the encoders may read (NULL only when empty). */
-static inline bool cmd_span_ok(redir_span s) { return s.ptr != NULL || s.len == 0; }
 
 /* cmd_has_nul: the span contains a NUL byte. */
 static inline bool cmd_has_nul(redir_span s) {

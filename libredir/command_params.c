@@ -184,7 +184,7 @@ void cmd_params_write(wr *w, const redir_params *p) {
 }
 
 bool cmd_params_valid(const redir_params *p, bool named) {
-    if (!cmd_span_ok(p->null_bitmap) || !cmd_span_ok(p->types) || !cmd_span_ok(p->values) ||
+    if (!redir__span_ok(p->null_bitmap) || !redir__span_ok(p->types) || !redir__span_ok(p->values) ||
         p->named != named) {
         return false;
     }

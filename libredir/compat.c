@@ -725,18 +725,13 @@ static void model_mysqlconnector(redir_compat *c, const uint8_t *s, size_t len) 
     if (pc >= ae || pc + 1 == ae) {
         return; /* Port == -1 */
     }
-    uint32_t port = 0;
-    for (size_t i = pc + 1; i < ae; i++) {
-        if (!redir__is_digit(s[i])) {
-            return;
-        }
-        port = port * 10 + (uint32_t)(s[i] - '0');
-        if (port > 65535) {
-            return;
-        }
+    uint16_t port = 0;
+    size_t end = pc + 1;
+    if (redir__scan_port(s, pc + 1, ae, &port, &end) != REDIR_OK || end != ae) {
+        return;
     }
     host_bytes(c, tmp, tl);
-    target(c, (uint16_t)port);
+    target(c, port);
 }
 
 /* ------------------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 #include "reader.h"
 #include "redir/packets.h"
 #include "writer.h"
+#include "util.h"
 
 #define SQL_STATE_LEN 5
 #define PROGRESS_MAX 0xFFFFFFu
@@ -69,14 +70,12 @@ redir_status redir_err_decode(redir_err *out, redir_diag *diag, const uint8_t *i
     return st;
 }
 
-static bool span_ok(redir_span s) { return s.ptr != NULL || s.len == 0; }
-
 static bool err_encodable(const redir_err *e) {
     if (e->is_progress) {
         return e->code == REDIR_ERR_PROGRESS_CODE && e->progress <= PROGRESS_MAX &&
-               span_ok(e->progress_info);
+               redir__span_ok(e->progress_info);
     }
-    if (!span_ok(e->message)) {
+    if (!redir__span_ok(e->message)) {
         return false;
     }
     if (e->has_sql_state) {

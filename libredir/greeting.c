@@ -3,6 +3,7 @@
 #include "reader.h"
 #include "redir/packets.h"
 #include "writer.h"
+#include "util.h"
 
 #define GREETING_PROTOCOL_VERSION 10
 #define AUTH_DATA1_SIZE 8
@@ -16,10 +17,6 @@
 static size_t auth_data2_size(uint8_t auth_data_len) {
     size_t len = auth_data_len;
     return len > AUTH_DATA_LEN_STANDARD ? len - AUTH_DATA1_SIZE : AUTH_DATA2_MIN;
-}
-
-static uint32_t le32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 static redir_status decode_greeting(redir_greeting *g, redir_diag *diag, rd *r) {
@@ -60,7 +57,7 @@ static redir_status decode_greeting(redir_greeting *g, redir_diag *diag, rd *r) 
     memcpy(g->reserved, reserved, sizeof g->reserved);
     g->capabilities |= (uint64_t)caps_hi << 16;
     if ((g->capabilities & REDIR_CLIENT_MYSQL) == 0) {
-        g->capabilities |= (uint64_t)le32(g->reserved + RESERVED_EXT_CAPS) << 32;
+        g->capabilities |= (uint64_t)redir__le32(g->reserved + RESERVED_EXT_CAPS) << 32;
     }
 
     if ((g->capabilities & REDIR_CLIENT_SECURE_CONNECTION) != 0) {

@@ -4,13 +4,10 @@
 #include "redir/packets.h"
 #include "redir/wire.h"
 #include "writer.h"
+#include "util.h"
 
 #define FILLER_EXT_CAPS 19
 #define FILLER_SIZE 23
-
-static uint32_t le32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* span_bad: a NULL pointer with a length would reach memcpy. */
 static bool span_bad(redir_span s) { return s.ptr == NULL && s.len > 0; }
@@ -33,7 +30,7 @@ static redir_status decode_prefix(redir_handshake_response *out, redir_diag *dia
     memcpy(out->filler, filler, FILLER_SIZE);
     out->capabilities = caps;
     if ((caps & REDIR_CLIENT_MYSQL) == 0) {
-        out->capabilities |= (uint64_t)le32(out->filler + FILLER_EXT_CAPS) << 32;
+        out->capabilities |= (uint64_t)redir__le32(out->filler + FILLER_EXT_CAPS) << 32;
     }
     return REDIR_OK;
 }

@@ -1,6 +1,7 @@
 #include "reader.h"
 #include "redir/packets.h"
 #include "writer.h"
+#include "util.h"
 
 #define OK_STATUS_CAPS (REDIR_CLIENT_PROTOCOL_41 | REDIR_CLIENT_TRANSACTIONS)
 
@@ -90,8 +91,6 @@ redir_status redir_ok_decode(redir_ok *out, redir_diag *diag, const uint8_t *in,
     return st;
 }
 
-static bool span_ok(redir_span s) { return s.ptr != NULL || s.len == 0; }
-
 /* ok_encodable rejects field combinations the decoder could not have produced
  * under caps, so whatever is written decodes again under the same caps. */
 static bool ok_encodable(const redir_ok *ok, uint64_t caps) {
@@ -103,7 +102,7 @@ static bool ok_encodable(const redir_ok *ok, uint64_t caps) {
         ok->has_warnings != ((caps & REDIR_CLIENT_PROTOCOL_41) != 0)) {
         return false;
     }
-    if (!span_ok(ok->info) || !span_ok(ok->session_state)) {
+    if (!redir__span_ok(ok->info) || !redir__span_ok(ok->session_state)) {
         return false;
     }
     switch (ok->info_form) {

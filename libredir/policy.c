@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "redir/policy.h"
+#include "util.h"
 
 /* JSON keys: the enum names in lower case with '-' for '_'. A unit test
  * derives each from the X-macro list to keep the two in step. */
@@ -60,28 +61,13 @@ void redir_policy_init(redir_policy *p) {
     p->allow_location_carrier = true;
 }
 
-static uint8_t ascii_lower(uint8_t c) {
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
-static int hex_value(uint8_t c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = ascii_lower(c);
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
 /* A DNS name names the same host with or without the trailing dot of its
  * fully qualified form; an encoded host may write that dot as "%2E". */
 static redir_span without_root_dot(redir_span h, bool encoded) {
     if (h.len > 1 && h.ptr[h.len - 1] == '.') {
         h.len--;
     } else if (encoded && h.len > 3 && h.ptr[h.len - 3] == '%' && h.ptr[h.len - 2] == '2' &&
-               ascii_lower(h.ptr[h.len - 1]) == 'e') {
+               redir__ascii_lower(h.ptr[h.len - 1]) == 'e') {
         h.len -= 3;
     }
     return h;
@@ -100,14 +86,14 @@ static bool host_equal(redir_span a, bool a_encoded, redir_span b) {
         uint8_t c = a.ptr[i];
         size_t step = 1;
         if (a_encoded && c == '%' && a.len - i >= 3) {
-            int hi = hex_value(a.ptr[i + 1]);
-            int lo = hex_value(a.ptr[i + 2]);
+            int hi = redir__hexval(a.ptr[i + 1]);
+            int lo = redir__hexval(a.ptr[i + 2]);
             if (hi >= 0 && lo >= 0) {
                 c = (uint8_t)(hi * 16 + lo);
                 step = 3;
             }
         }
-        if (ascii_lower(c) != ascii_lower(b.ptr[j])) {
+        if (redir__ascii_lower(c) != redir__ascii_lower(b.ptr[j])) {
             return false;
         }
         i += step;
@@ -174,16 +160,12 @@ static bool split_visited(redir_span e, redir_span *host, uint16_t *port) {
         if (port_start == n) {
             return false;
         }
-        value = 0;
-        for (size_t i = port_start; i < n; i++) {
-            if (p[i] < '0' || p[i] > '9') {
-                return false;
-            }
-            value = value * 10u + (uint32_t)(p[i] - '0');
-            if (value > 65535u) {
-                return false;
-            }
+        uint16_t digits = 0;
+        size_t end = port_start;
+        if (redir__scan_port(p, port_start, n, &digits, &end) != REDIR_OK || end != n) {
+            return false;
         }
+        value = digits;
     }
     *host = redir_span_of(p + host_start, host_end - host_start);
     *port = (uint16_t)value;

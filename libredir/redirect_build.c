@@ -1,8 +1,12 @@
+/* The three redirect carriers, each a framed packet written with the packet
+ * encoders: the OK encoder and the session-state encoders for redirect_url,
+ * the ERR encoder for |text|host:port, the OK encoder's info for Location:. */
 #include <string.h>
 
+#include "redir/packets.h"
 #include "redir/redirect.h"
 #include "redir/wire.h"
-#include "writer.h"
+#include "util.h"
 
 #define ERR_MESSAGE_MAX 511u
 
@@ -33,20 +37,6 @@ static bool span_has_control(redir_span s) {
     return false;
 }
 
-/* Decimal digits of v into out (no terminator); returns the count. */
-static size_t format_u64(char out[20], uint64_t v) {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v > 0);
-    for (size_t i = 0; i < n; i++) {
-        out[i] = tmp[n - 1 - i];
-    }
-    return n;
-}
-
 /* Adds add to *total unless the result would exceed the one-packet limit. */
 static bool grow(size_t *total, size_t add) {
     if (add > REDIR_MAX_PACKET_PAYLOAD || *total > REDIR_MAX_PACKET_PAYLOAD - add) {
@@ -56,44 +46,56 @@ static bool grow(size_t *total, size_t add) {
     return true;
 }
 
-static size_t lenenc_str_size(size_t n) { return redir_lenenc_size(n) + n; }
-
-static void put_header(wr *w, size_t payload_len, uint8_t seq) {
-    wr_uint(w, payload_len, 3);
-    wr_u8(w, seq);
+/* tail is where an encoder writes after `used` bytes of buf: NULL (a sizing
+ * pass) once buf is full, so no pointer is formed past the buffer. */
+static uint8_t *tail(uint8_t *buf, size_t cap, size_t used, size_t *room) {
+    if (buf == NULL || used >= cap) {
+        *room = 0;
+        return NULL;
+    }
+    *room = cap - used;
+    return buf + used;
 }
 
-/* The fixed OK prefix up to and including the warning count. */
-static size_t ok_prefix_size(void) { return 1 + 1 + 1 + 2 + 2; }
+/* encoded: the size an encoder reported, unless it failed otherwise. */
+static bool encoded(redir_status st) { return st == REDIR_OK || st == REDIR_E_NOSPACE; }
 
-static void put_ok_prefix(wr *w, uint16_t status) {
-    wr_u8(w, 0x00);
-    wr_lenenc(w, 0); /* affected rows */
-    wr_lenenc(w, 0); /* last insert id */
-    wr_uint(w, status, 2);
-    wr_uint(w, 0, 2); /* warnings */
+/* frame writes the packet header for payload_len bytes (already written, or
+ * sized, after it) and reports the whole packet. */
+static redir_status frame(uint8_t *buf, size_t cap, size_t *out_len, size_t payload_len,
+                          uint8_t seq) {
+    size_t total = REDIR_FRAME_HEADER_SIZE + payload_len;
+    *out_len = total;
+    if (buf == NULL || cap < total) {
+        return REDIR_E_NOSPACE;
+    }
+    size_t hdr = 0;
+    return redir_frame_encode_header(buf, cap, &hdr, (uint32_t)payload_len, seq);
 }
 
-static void put_sysvar(wr *w, redir_span name, redir_span value) {
-    size_t body = lenenc_str_size(name.len) + lenenc_str_size(value.len);
-    wr_u8(w, REDIR_TRACK_SYSTEM_VARIABLES);
-    wr_lenenc(w, body);
-    wr_lenenc_str(w, name);
-    wr_lenenc_str(w, value);
+/* plain_ok: an OK with no rows, no warnings and a length-encoded info, as a
+ * server answers a login (protocol 4.1: status and warnings present). */
+static redir_ok plain_ok(uint16_t status, redir_span info) {
+    redir_ok ok;
+    memset(&ok, 0, sizeof ok);
+    ok.has_status = true;
+    ok.status = status;
+    ok.has_warnings = true;
+    ok.info_form = REDIR_INFO_LENENC;
+    ok.info = info;
+    return ok;
 }
 
+/* Sizes of one redirect_url-style SYSTEM_VARIABLES entry, bounded. */
 static bool sysvar_entry_size(redir_span name, redir_span value, size_t *out) {
-    size_t body = 0;
-    if (name.len > REDIR_MAX_PACKET_PAYLOAD || value.len > REDIR_MAX_PACKET_PAYLOAD ||
-        !grow(&body, lenenc_str_size(name.len)) || !grow(&body, lenenc_str_size(value.len))) {
+    size_t entry = 0;
+    if (name.len > REDIR_MAX_PACKET_PAYLOAD || value.len > REDIR_MAX_PACKET_PAYLOAD) {
         return false;
     }
-    size_t entry = 1;
-    if (!grow(&entry, lenenc_str_size(body))) {
+    if (redir_session_put_sysvar(NULL, 0, &entry, name, value) != REDIR_E_NOSPACE) {
         return false;
     }
-    *out = entry;
-    return true;
+    return entry <= REDIR_MAX_PACKET_PAYLOAD && (*out = entry, true);
 }
 
 redir_status redir_build_ok_redirect(uint8_t *buf, size_t cap, size_t *out_len, uint8_t seq,
@@ -102,7 +104,7 @@ redir_status redir_build_ok_redirect(uint8_t *buf, size_t cap, size_t *out_len, 
     if ((caps & REDIR_CLIENT_SESSION_TRACK) == 0 || (caps & REDIR_CLIENT_PROTOCOL_41) == 0) {
         return fail_arg(out_len, REDIR_E_MISSING_CAPABILITY);
     }
-    if (num_extra > 0 && extra == NULL) {
+    if ((num_extra > 0 && extra == NULL) || !redir__span_ok(url)) {
         return fail_arg(out_len, REDIR_E_INVALID_ARGUMENT);
     }
     const redir_span name = redir_span_of(REDIRECT_URL_NAME, sizeof REDIRECT_URL_NAME - 1);
@@ -111,6 +113,9 @@ redir_status redir_build_ok_redirect(uint8_t *buf, size_t cap, size_t *out_len, 
     for (size_t i = 0; i < num_extra; i++) {
         bool is_url = span_is_redirect_url(extra[i].name);
         size_t entry;
+        if (!redir__span_ok(extra[i].name) || !redir__span_ok(extra[i].value)) {
+            return fail_arg(out_len, REDIR_E_INVALID_ARGUMENT);
+        }
         if (!sysvar_entry_size(extra[i].name, is_url ? url : extra[i].value, &entry) ||
             !grow(&block, entry)) {
             return fail_arg(out_len, REDIR_E_FIELD_TOO_LONG);
@@ -123,63 +128,81 @@ redir_status redir_build_ok_redirect(uint8_t *buf, size_t cap, size_t *out_len, 
             return fail_arg(out_len, REDIR_E_FIELD_TOO_LONG);
         }
     }
-    size_t payload = ok_prefix_size() + 1; /* the empty info */
-    if (!grow(&payload, lenenc_str_size(block)) || block > REDIR_MAX_PACKET_PAYLOAD) {
+    /* The OK up to its info (empty, as servers send it before a state block);
+     * the block follows as its last field: its length, then the entries. */
+    redir_ok ok = plain_ok((uint16_t)(status | REDIR_STATUS_SESSION_STATE_CHANGED),
+                           redir_span_of(NULL, 0));
+    size_t room, len = 0;
+    uint8_t *p = tail(buf, cap, REDIR_FRAME_HEADER_SIZE, &room);
+    redir_status st = redir_ok_encode(p, room, &len, &ok, caps);
+    if (!encoded(st)) {
+        return fail_arg(out_len, st);
+    }
+    size_t payload = len;
+    if (!grow(&payload, redir_lenenc_size(block)) || !grow(&payload, block)) {
         return fail_arg(out_len, REDIR_E_FIELD_TOO_LONG);
     }
-
-    wr w = wr_init(buf, cap);
-    put_header(&w, payload, seq);
-    put_ok_prefix(&w, (uint16_t)(status | REDIR_STATUS_SESSION_STATE_CHANGED));
-    wr_lenenc(&w, 0); /* info: empty, as servers send it before a state block */
-    wr_lenenc(&w, block);
-    for (size_t i = 0; i < num_extra; i++) {
+    p = tail(buf, cap, REDIR_FRAME_HEADER_SIZE + len, &room);
+    st = redir_lenenc_encode(p, room, &len, block);
+    p = tail(buf, cap, REDIR_FRAME_HEADER_SIZE + payload - block, &room);
+    size_t at = 0;
+    for (size_t i = 0; i < num_extra && encoded(st); i++) {
         bool is_url = span_is_redirect_url(extra[i].name);
-        put_sysvar(&w, extra[i].name, is_url ? url : extra[i].value);
+        st = redir_session_put_sysvar(p, room, &at, extra[i].name,
+                                      is_url ? url : extra[i].value);
     }
-    if (!placed) {
-        put_sysvar(&w, name, url);
+    if (!placed && encoded(st)) {
+        st = redir_session_put_sysvar(p, room, &at, name, url);
     }
-    return wr_finish(&w, out_len);
+    if (!encoded(st)) {
+        return fail_arg(out_len, st);
+    }
+    return frame(buf, cap, out_len, payload, seq);
 }
 
 redir_status redir_build_err_redirect(uint8_t *buf, size_t cap, size_t *out_len, uint8_t seq,
                                       uint16_t code, redir_span sql_state, redir_span text,
                                       redir_span host, uint16_t port) {
-    if (code == REDIR_ERR_PROGRESS_CODE || span_has_byte(text, '|') || host.len == 0 ||
-        span_has_byte(host, '|') || span_has_byte(host, ':') || span_has_byte(host, ' ') ||
-        span_has_control(host)) {
+    if (code == REDIR_ERR_PROGRESS_CODE || !redir__span_ok(text) || !redir__span_ok(host) ||
+        span_has_byte(text, '|') || host.len == 0 || span_has_byte(host, '|') ||
+        span_has_byte(host, ':') || span_has_byte(host, ' ') || span_has_control(host)) {
         return fail_arg(out_len, REDIR_E_INVALID_ARGUMENT);
     }
-    char digits[20];
-    size_t ndigits = port != 0 ? format_u64(digits, port) : 0;
     if (text.len > ERR_MESSAGE_MAX || host.len > ERR_MESSAGE_MAX) {
         return fail_arg(out_len, REDIR_E_FIELD_TOO_LONG);
     }
-    size_t message = 2 + text.len + host.len + (port != 0 ? 1 + ndigits : 0);
-    if (message > ERR_MESSAGE_MAX) {
+    char digits[REDIR__U64_DIGITS];
+    size_t ndigits = port != 0 ? redir__format_u64(digits, port) : 0;
+    uint8_t message[ERR_MESSAGE_MAX];
+    size_t n = 2 + text.len + host.len + (port != 0 ? 1 + ndigits : 0);
+    if (n > ERR_MESSAGE_MAX) {
         return fail_arg(out_len, REDIR_E_FIELD_TOO_LONG);
     }
-    bool with_state = sql_state.len == 5;
-    size_t payload = 1 + 2 + (with_state ? 6 : 0) + message;
-
-    wr w = wr_init(buf, cap);
-    put_header(&w, payload, seq);
-    wr_u8(&w, 0xFF);
-    wr_uint(&w, code, 2);
-    if (with_state) {
-        wr_u8(&w, '#');
-        wr_span(&w, sql_state);
-    }
-    wr_u8(&w, '|');
-    wr_span(&w, text);
-    wr_u8(&w, '|');
-    wr_span(&w, host);
+    n = 0;
+    message[n++] = '|';
+    memcpy(message + n, text.ptr, text.len);
+    n += text.len;
+    message[n++] = '|';
+    memcpy(message + n, host.ptr, host.len);
+    n += host.len;
     if (port != 0) {
-        wr_u8(&w, ':');
-        wr_bytes(&w, digits, ndigits);
+        message[n++] = ':';
+        memcpy(message + n, digits, ndigits);
+        n += ndigits;
     }
-    return wr_finish(&w, out_len);
+    redir_err e;
+    memset(&e, 0, sizeof e);
+    e.code = code;
+    e.has_sql_state = sql_state.len == 5;
+    e.sql_state = e.has_sql_state ? sql_state : redir_span_of(NULL, 0);
+    e.message = redir_span_of(message, n);
+    size_t room, len = 0;
+    uint8_t *p = tail(buf, cap, REDIR_FRAME_HEADER_SIZE, &room);
+    redir_status st = redir_err_encode(p, room, &len, &e);
+    if (!encoded(st)) {
+        return fail_arg(out_len, st);
+    }
+    return frame(buf, cap, out_len, len, seq);
 }
 
 static const char LOC_PREFIX[] = "Location: mysql://";
@@ -209,6 +232,12 @@ static bool location_user_ok(redir_span user) {
            !span_has_byte(user, '&');
 }
 
+/* put appends n bytes to line (sized by the callers' field bounds). */
+static void put(uint8_t *line, size_t *len, const void *src, size_t n) {
+    memcpy(line + *len, src, n);
+    *len += n;
+}
+
 redir_status redir_build_location_ok(uint8_t *buf, size_t cap, size_t *out_len, uint8_t seq,
                                      uint64_t caps, uint16_t status, redir_location_form form,
                                      redir_span host, uint16_t port, redir_span user,
@@ -218,58 +247,41 @@ redir_status redir_build_location_ok(uint8_t *buf, size_t cap, size_t *out_len, 
     }
     bool community = form == REDIR_LOCATION_COMMUNITY;
     if ((form != REDIR_LOCATION_COMMUNITY && form != REDIR_LOCATION_AZURE) || port == 0 ||
-        !location_host_ok(host, community) || !location_user_ok(user) ||
-        (community && ttl < 0)) {
+        !redir__span_ok(host) || !redir__span_ok(user) || !location_host_ok(host, community) ||
+        !location_user_ok(user) || (community && ttl < 0)) {
         return fail_arg(out_len, REDIR_E_INVALID_ARGUMENT);
     }
-    char port_digits[20];
-    size_t nport = format_u64(port_digits, port);
-    char ttl_digits[20];
-    size_t nttl = ttl >= 0 ? format_u64(ttl_digits, (uint64_t)ttl) : 0;
-
-    static const char C_HOST_END[] = "]:";
-    static const char C_USER[] = "/?user=";
-    static const char A_USER[] = "/user=";
-    static const char TTL[] = "&ttl=";
-    size_t info = sizeof LOC_PREFIX - 1;
-    bool ok = grow(&info, host.len) && grow(&info, nport) && grow(&info, user.len);
+    char digits[REDIR__U64_DIGITS];
+    /* prefix, host and user bounded by LOC_FIELD_MAX, and the fixed parts */
+    uint8_t line[sizeof LOC_PREFIX + 2 * LOC_FIELD_MAX + 64];
+    size_t n = 0;
+    put(line, &n, LOC_PREFIX, sizeof LOC_PREFIX - 1);
     if (community) {
-        ok = ok && grow(&info, 1 + (sizeof C_HOST_END - 1) + (sizeof C_USER - 1) + 1);
+        put(line, &n, "[", 1);
+        put(line, &n, host.ptr, host.len);
+        put(line, &n, "]:", 2);
+        put(line, &n, digits, redir__format_u64(digits, port));
+        put(line, &n, "/?user=", 7);
     } else {
-        ok = ok && grow(&info, 1 + (sizeof A_USER - 1));
+        put(line, &n, host.ptr, host.len);
+        put(line, &n, ":", 1);
+        put(line, &n, digits, redir__format_u64(digits, port));
+        put(line, &n, "/user=", 6);
     }
+    put(line, &n, user.ptr, user.len);
     if (ttl >= 0) {
-        ok = ok && grow(&info, (sizeof TTL - 1) + nttl);
-    }
-    size_t payload = ok_prefix_size();
-    if (!ok || !grow(&payload, lenenc_str_size(info))) {
-        return fail_arg(out_len, REDIR_E_FIELD_TOO_LONG);
-    }
-
-    wr w = wr_init(buf, cap);
-    put_header(&w, payload, seq);
-    put_ok_prefix(&w, status);
-    wr_lenenc(&w, info);
-    wr_bytes(&w, LOC_PREFIX, sizeof LOC_PREFIX - 1);
-    if (community) {
-        wr_u8(&w, '[');
-        wr_span(&w, host);
-        wr_bytes(&w, C_HOST_END, sizeof C_HOST_END - 1);
-        wr_bytes(&w, port_digits, nport);
-        wr_bytes(&w, C_USER, sizeof C_USER - 1);
-    } else {
-        wr_span(&w, host);
-        wr_u8(&w, ':');
-        wr_bytes(&w, port_digits, nport);
-        wr_bytes(&w, A_USER, sizeof A_USER - 1);
-    }
-    wr_span(&w, user);
-    if (ttl >= 0) {
-        wr_bytes(&w, TTL, sizeof TTL - 1);
-        wr_bytes(&w, ttl_digits, nttl);
+        put(line, &n, "&ttl=", 5);
+        put(line, &n, digits, redir__format_u64(digits, (uint64_t)ttl));
     }
     if (community) {
-        wr_u8(&w, '\n');
+        put(line, &n, "\n", 1);
     }
-    return wr_finish(&w, out_len);
+    redir_ok ok = plain_ok(status, redir_span_of(line, n));
+    size_t room, len = 0;
+    uint8_t *p = tail(buf, cap, REDIR_FRAME_HEADER_SIZE, &room);
+    redir_status st = redir_ok_encode(p, room, &len, &ok, caps);
+    if (!encoded(st)) {
+        return fail_arg(out_len, st);
+    }
+    return frame(buf, cap, out_len, len, seq);
 }

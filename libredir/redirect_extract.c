@@ -4,6 +4,7 @@
 #include "redir/packets.h"
 #include "redir/redirect.h"
 #include "redir/url.h"
+#include "util.h"
 
 static const char REDIRECT_URL_NAME[] = "redirect_url";
 static const char LOCATION_PREFIX[] = "Location:";
@@ -138,8 +139,6 @@ redir_status redir_redirect_from_ok(redir_instruction *out, redir_diag *diag, co
     return REDIR_NOT_FOUND;
 }
 
-static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
-
 redir_status redir_err_redirect_parse(redir_span message, redir_span *text, redir_span *host,
                                       bool *has_port, uint16_t *port, redir_diag *diag) {
     *text = redir_span_of(NULL, 0);
@@ -179,15 +178,16 @@ redir_status redir_err_redirect_parse(redir_span message, redir_span *text, redi
         if (digits == n) {
             return rd_fail(diag, REDIR_E_URL_PORT, digits, 0);
         }
-        for (size_t k = digits; k < n; k++) {
-            if (!is_digit(m[k])) {
-                return rd_fail(diag, REDIR_E_URL_PORT, k, 0);
-            }
-            value = value * 10u + (uint32_t)(m[k] - '0');
-            if (value > 65535u) {
-                return rd_fail(diag, REDIR_E_URL_PORT_RANGE, k, 0);
-            }
+        uint16_t v = 0;
+        size_t end = digits;
+        redir_status st = redir__scan_port(m, digits, n, &v, &end);
+        if (st == REDIR_OK && end < n) {
+            st = REDIR_E_URL_PORT;
         }
+        if (st != REDIR_OK) {
+            return rd_fail(diag, st, end, 0);
+        }
+        value = v;
         with_port = true;
     }
     *text = redir_span_of(m + 1, bar - 1);

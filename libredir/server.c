@@ -3,6 +3,7 @@
 #include "redir/packets.h"
 #include "redir/wire.h"
 #include "server_internal.h"
+#include "util.h"
 
 #define DEFAULT_CHARSET 45 /* utf8mb4_general_ci */
 #define HEADER_SIZE 4u
@@ -213,17 +214,8 @@ static size_t put_text(char *buf, size_t cap, size_t at, const char *s) {
 }
 
 static size_t put_decimal(char *buf, size_t cap, size_t at, size_t v) {
-    char digits[24];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + (int)(v % 10u));
-        v /= 10u;
-    } while (v > 0);
-    char text[24];
-    for (size_t i = 0; i < n; i++) {
-        text[i] = digits[n - 1 - i];
-    }
-    text[n] = '\0';
+    char text[REDIR__U64_DIGITS + 1];
+    text[redir__format_u64(text, v)] = '\0';
     return put_text(buf, cap, at, text);
 }
 
@@ -278,10 +270,6 @@ static redir_status fail(redir_server *srv, redir_server_event *ev, redir_status
     return REDIR_OK;
 }
 
-static uint32_t le32(const uint8_t *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The first client packet: an SSLRequest or the handshake response. */
 static redir_status on_login_packet(redir_server *srv, redir_server_event *ev, redir_span p) {
     redir_diag diag = {0, 0};
@@ -289,7 +277,7 @@ static redir_status on_login_packet(redir_server *srv, redir_server_event *ev, r
         srv->client_41 = false;
         return fail(srv, ev, REDIR_E_UNSUPPORTED, &diag);
     }
-    bool wants_tls = p.len >= 4 && (le32(p.ptr) & REDIR_CLIENT_SSL) != 0;
+    bool wants_tls = p.len >= 4 && (redir__le32(p.ptr) & REDIR_CLIENT_SSL) != 0;
     if (wants_tls && srv->state == REDIR_SERVER_GREETED) {
         if (!srv->offer_tls) {
             diag.offset = 1; /* the byte holding CLIENT_SSL */

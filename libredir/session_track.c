@@ -2,6 +2,7 @@
 #include "redir/packets.h"
 #include "redir/wire.h"
 #include "writer.h"
+#include "util.h"
 
 /* Lengths inside a block are nearly always one byte: rd_lenenc and
  * rd_lenenc_str take that form inline. */
@@ -153,8 +154,6 @@ redir_status redir_sysvar_next(redir_span *rest, redir_span *name, redir_span *v
 
 /* ------------------------------------------------------------------------- */
 
-static bool span_ok(redir_span s) { return s.ptr != NULL || s.len == 0; }
-
 static size_t lenenc_str_size(redir_span s) { return redir_lenenc_size(s.len) + s.len; }
 
 static wr entry_writer(uint8_t *buf, size_t cap, size_t len) {
@@ -181,7 +180,7 @@ static redir_status put_pairs(uint8_t *buf, size_t cap, size_t *len, redir_span 
 
 redir_status redir_session_put_sysvar(uint8_t *buf, size_t cap, size_t *len, redir_span name,
                                       redir_span value) {
-    if (!span_ok(name) || !span_ok(value)) {
+    if (!redir__span_ok(name) || !redir__span_ok(value)) {
         return REDIR_E_INVALID_ARGUMENT;
     }
     return put_pairs(buf, cap, len, name, value, redir_span_of(NULL, 0));
@@ -189,7 +188,7 @@ redir_status redir_session_put_sysvar(uint8_t *buf, size_t cap, size_t *len, red
 
 redir_status redir_session_put_string(uint8_t *buf, size_t cap, size_t *len, uint8_t type,
                                       redir_span value) {
-    if (type == REDIR_TRACK_SYSTEM_VARIABLES || type == REDIR_TRACK_GTIDS || !span_ok(value)) {
+    if (type == REDIR_TRACK_SYSTEM_VARIABLES || type == REDIR_TRACK_GTIDS || !redir__span_ok(value)) {
         return REDIR_E_INVALID_ARGUMENT;
     }
     wr w = entry_writer(buf, cap, *len);
@@ -208,7 +207,7 @@ redir_status redir_session_put_state_change(uint8_t *buf, size_t cap, size_t *le
 
 redir_status redir_session_put_gtids(uint8_t *buf, size_t cap, size_t *len, uint8_t spec,
                                      redir_span gtids) {
-    if (!span_ok(gtids)) {
+    if (!redir__span_ok(gtids)) {
         return REDIR_E_INVALID_ARGUMENT;
     }
     wr w = entry_writer(buf, cap, *len);
@@ -221,7 +220,7 @@ redir_status redir_session_put_gtids(uint8_t *buf, size_t cap, size_t *len, uint
 
 redir_status redir_session_put_raw(uint8_t *buf, size_t cap, size_t *len, uint8_t type,
                                    redir_span body) {
-    if (!span_ok(body)) {
+    if (!redir__span_ok(body)) {
         return REDIR_E_INVALID_ARGUMENT;
     }
     wr w = entry_writer(buf, cap, *len);
@@ -246,7 +245,7 @@ redir_status redir_session_put_entry(uint8_t *buf, size_t cap, size_t *len,
                                      const redir_session_entry *e) {
     switch (e->type) {
     case REDIR_TRACK_SYSTEM_VARIABLES:
-        if (!span_ok(e->name) || !span_ok(e->value) || !span_ok(e->more_pairs) ||
+        if (!redir__span_ok(e->name) || !redir__span_ok(e->value) || !redir__span_ok(e->more_pairs) ||
             !pairs_ok(e->more_pairs)) {
             return REDIR_E_INVALID_ARGUMENT;
         }

@@ -1,14 +1,11 @@
 #include <string.h>
 
 #include "redir/policy.h"
+#include "util.h"
 
 void redir_cache_init(redir_target_cache *c) { memset(c, 0, sizeof *c); }
 
 void redir_cache_invalidate(redir_target_cache *c) { redir_cache_init(c); }
-
-static uint8_t ascii_lower(uint8_t c) {
-    return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
 
 /* Host names compare without regard to ASCII case. */
 static bool same_host(const uint8_t *a, size_t a_len, redir_span b) {
@@ -16,7 +13,7 @@ static bool same_host(const uint8_t *a, size_t a_len, redir_span b) {
         return false;
     }
     for (size_t i = 0; i < a_len; i++) {
-        if (ascii_lower(a[i]) != ascii_lower(b.ptr[i])) {
+        if (redir__ascii_lower(a[i]) != redir__ascii_lower(b.ptr[i])) {
             return false;
         }
     }

@@ -10,27 +10,12 @@
 
 #include "reader.h"
 #include "redir/url.h"
+#include "util.h"
 
 /* --- character classes (RFC 3986 section 2) --- */
 
-static inline bool redir__is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
-
 static inline bool redir__is_alpha(uint8_t c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* redir__hexval: 0..15 for an ASCII hex digit, -1 otherwise. */
-static inline int redir__hexval(uint8_t c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 static inline bool redir__is_unreserved(uint8_t c) {
@@ -91,23 +76,12 @@ redir_status redir__scan_component(const uint8_t *s, size_t from, size_t to, uns
  * digit -> E_URL_TRAILING at that byte. Leading zeros are allowed. */
 static inline redir_status redir__parse_port(const uint8_t *s, size_t from, size_t to,
                                              uint16_t *out, redir_diag *diag) {
-    if (from >= to || !redir__is_digit(s[from])) {
-        return rd_fail(diag, REDIR_E_URL_PORT, from, 0);
+    size_t end = from;
+    redir_status st = redir__scan_port(s, from, to, out, &end);
+    if (st == REDIR_OK && end < to) {
+        st = REDIR_E_URL_TRAILING;
     }
-    uint32_t v = 0;
-    size_t i = from;
-    for (; i < to && redir__is_digit(s[i]); i++) {
-        v = v * 10 + (uint32_t)(s[i] - '0');
-        /* Checked per digit, so v never exceeds 655359 and cannot wrap. */
-        if (v > 65535) {
-            return rd_fail(diag, REDIR_E_URL_PORT_RANGE, i, 0);
-        }
-    }
-    if (i < to) {
-        return rd_fail(diag, REDIR_E_URL_TRAILING, i, 0);
-    }
-    *out = (uint16_t)v;
-    return REDIR_OK;
+    return st == REDIR_OK ? REDIR_OK : rd_fail(diag, st, end, 0);
 }
 
 /* redir__parse_decimal_u64: s[from..to) is one or more digits whose value fits

@@ -58,13 +58,10 @@ static redir_status parse_port(const uint8_t *s, size_t len, size_t from, uint16
     if (from >= len || !redir__is_digit(s[from]) || s[from] == '0') {
         return rd_fail(diag, REDIR_E_URL_PORT, from, 0);
     }
-    uint32_t v = 0;
     size_t i = from;
-    for (; i < len && redir__is_digit(s[i]); i++) {
-        v = v * 10 + (uint32_t)(s[i] - '0');
-        if (v > 65535) {
-            return rd_fail(diag, REDIR_E_URL_PORT_RANGE, i, 0);
-        }
+    redir_status st = redir__scan_port(s, from, len, out, &i);
+    if (st != REDIR_OK) {
+        return rd_fail(diag, st, i, 0);
     }
     if (i == len) {
         return rd_fail(diag, REDIR_E_LOCATION_FIELD, i, 0);
@@ -72,7 +69,6 @@ static redir_status parse_port(const uint8_t *s, size_t len, size_t from, uint16
     if (s[i] != '/') {
         return rd_fail(diag, REDIR_E_URL_PORT, i, 0);
     }
-    *out = (uint16_t)v;
     *end = i;
     return REDIR_OK;
 }
