@@ -138,8 +138,11 @@ redir_status serve_answer_identity(serve_conn *c, uint16_t port, uint16_t status
     redir_column_count cc;
     memset(&cc, 0, sizeof cc);
     cc.count = 3;
-    cc.has_metadata_follows = (caps & REDIR_MARIADB_CLIENT_CACHE_METADATA) != 0;
-    cc.metadata_follows = 1;
+    /* the metadata-follows byte: under MariaDB's metadata caching (or MySQL's
+     * optional metadata), 1 = the column definitions are sent */
+    cc.has_metadata_follows = (caps & (REDIR_MARIADB_CLIENT_CACHE_METADATA |
+                                       REDIR_CLIENT_OPTIONAL_RESULTSET_METADATA)) != 0;
+    cc.metadata_follows = cc.has_metadata_follows ? 1 : 0;
     redir_status st = redir_column_count_encode(buf, sizeof buf, &len, &cc, caps);
     if (st == REDIR_OK) {
         st = redir_server_send(&c->srv, &d, buf, len);

@@ -177,7 +177,9 @@ static bool starts_with_word(redir_span sql, const char *word) {
  * client shows which port it is on), anything else an OK. */
 static void answer_plain(scen *s, serve_conn *c, const redir_server_event *ev, uint16_t status) {
     if (ev->command == REDIR_COM_QUERY && starts_with_word(ev->body, "SELECT")) {
-        if (serve_answer_identity(c, s->port[c->listener], status) != REDIR_OK) {
+        redir_status st = serve_answer_identity(c, s->port[c->listener], status);
+        if (st != REDIR_OK) {
+            snprintf(c->detail, sizeof c->detail, "%s", redir_status_name(st));
             serve_conn_finish(c, "error");
         }
         return;
