@@ -320,6 +320,9 @@ static bool emit(redir_client *c, redir_client_event *ev) {
     }
     if (take(c, P_AUTH)) {
         ev_base(c, ev, REDIR_CLIENT_EV_AUTH_NEEDED);
+        if (c->auth_kind == AK_HANDSHAKE || c->auth_kind == AK_CHANGE_USER) {
+            ev->payload = redir_span_of(NULL, 0); /* asked by no server packet */
+        }
         ev->auth.plugin = redir_span_of(c->plugin, c->plugin_len);
         ev->auth.stage = (redir_auth_stage)c->auth_stage;
         if (ev->auth.stage != REDIR_AUTH_STAGE_CLEARTEXT) {

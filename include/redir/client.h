@@ -130,8 +130,9 @@ REDIR_API const char *redir_client_event_name(redir_client_event_type t);
 
 typedef struct redir_client_event {
     redir_client_event_type type;
-    /* The server payload the event comes from (empty for START_TLS and the
-     * events of redir_client_eof) and its sequence id. */
+    /* The server payload the event comes from and its sequence id: empty for
+     * START_TLS, for the AUTH_NEEDED of the handshake response or of
+     * COM_CHANGE_USER, and for the events of redir_client_eof. */
     redir_span payload;
     uint8_t seq;
     redir_greeting greeting;      /* GREETING */

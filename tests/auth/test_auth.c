@@ -47,6 +47,22 @@ Test(auth, native_empty_password_and_short_scramble) {
     cr_assert(eq(sz, len, 0));
 }
 
+/* Every byte of the scramble counts (moved from the replay tool's tests). */
+Test(auth, native_depends_on_every_scramble_byte) {
+    uint8_t scramble[20], a[20], b[20];
+    size_t len = 0;
+    unhex(PLAIN_SCRAMBLE, scramble, sizeof scramble);
+    for (size_t i = 0; i < sizeof scramble; i++) {
+        cr_assert(eq(int, redir_auth_native_password(a, 20, &len, scramble, 20, PW("redir-pass")),
+                     REDIR_OK));
+        scramble[i] ^= 1;
+        cr_assert(eq(int, redir_auth_native_password(b, 20, &len, scramble, 20, PW("redir-pass")),
+                     REDIR_OK));
+        scramble[i] ^= 1;
+        cr_assert(memcmp(a, b, 20) != 0, "byte %zu", i);
+    }
+}
+
 Test(auth, sizes_are_reported_exactly) {
     uint8_t scramble[32] = {1}, out[64];
     size_t len = 0;

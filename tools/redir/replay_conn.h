@@ -1,10 +1,11 @@
 /*
- * A live client connection for `redir replay`: TCP, optional TLS (OpenSSL),
- * packet framing with continuation packets, and the compressed protocol.
+ * A live client connection for `redir replay`: the library's client engine
+ * (<redir/client.h>) driven over a socket (net.h) and OpenSSL (tls.h).
  *
- * Writes are queued (rp_conn_queue) and sent together by rp_conn_flush, so a
- * run of pipelined commands leaves in one write as the captured client sent
- * them. Reads return whole logical packets, continuation frames joined.
+ * The engine owns the protocol: framing, compression, TLS request, auth
+ * exchange, response tracking. This file only moves bytes: what the engine
+ * queued goes out before any read, and reads happen only when the engine
+ * has no event to report. Timeouts apply to every read and write.
  */
 #ifndef REDIR_TOOL_REPLAY_CONN_H
 #define REDIR_TOOL_REPLAY_CONN_H
@@ -14,51 +15,46 @@
 #include <stdint.h>
 
 #include <openssl/ssl.h>
+#include <redir/redir.h>
 
-#include "replay_buf.h"
+#include "tls.h"
 
 typedef struct rp_conn {
     int fd;
     SSL_CTX *ssl_ctx;
     SSL *ssl;
-    bool compressed;  /* compressed protocol in both directions */
-    uint8_t cseq;     /* next compressed sequence id to send */
-    rp_buf raw;       /* bytes read from the socket/TLS, not consumed yet */
-    rp_buf plain;     /* inflated bytes of compressed frames, not consumed yet */
-    rp_buf out;       /* queued bytes, sent by rp_conn_flush */
-    void *inflate_scratch;
-    void *deflate_scratch;
-    bool eof;         /* the peer closed the connection */
-    char err[256];    /* last error */
+    tls_first_bytes first; /* what the server sent during a failed TLS handshake */
+    redir_client engine;
+    uint8_t *in, *join, *inflate, *scratch, *out; /* the engine's buffers */
+    uint8_t rx[64 * 1024]; /* bytes read, not yet taken by the engine */
+    size_t rx_pos, rx_len;
+    bool eof;
+    int timeout_ms;
+    char err[320];
 } rp_conn;
 
-/* rp_conn_open connects to host:port (name or address) with timeout_s
- * seconds for the connection and for every later read and write. */
-int rp_conn_open(rp_conn *c, const char *host, const char *port, int timeout_s);
+/* rp_conn_open connects to host:port and starts the engine with cfg (its
+ * buffers are allocated here; out_cap bytes for output, enough for the
+ * largest command to send). 0, or -1 with c->err. */
+int rp_conn_open(rp_conn *c, redir_client_config *cfg, const char *host, const char *port,
+                 int timeout_s, size_t out_cap);
 
-/* rp_conn_start_tls runs a TLS handshake on the open connection. With
- * ca_file the server certificate must chain to it and match host; without,
- * it is not checked (the replay compares protocol shapes, not identities). */
+/* rp_conn_next returns 1 with the engine's next event, sending what it
+ * queued and reading when it needs bytes; -1 on a transport failure (c->err).
+ * Call it only while something is expected from the server. */
+int rp_conn_next(rp_conn *c, redir_client_event *ev);
+
+/* rp_conn_start_tls answers START_TLS: sends the SSLRequest, runs the TLS
+ * handshake (verifying against ca_file and host when ca_file is given) and
+ * tells the engine. A server that answered in clear gets its bytes judged by
+ * the engine (which then reports the error). 0, or -1 with c->err. */
 int rp_conn_start_tls(rp_conn *c, const char *ca_file, const char *host);
+
+/* rp_conn_flush sends everything the engine queued. 0, or -1 with c->err. */
+int rp_conn_flush(rp_conn *c);
 
 /* rp_conn_tls_version names the negotiated TLS version ("" without TLS). */
 const char *rp_conn_tls_version(const rp_conn *c);
-
-/* rp_conn_queue frames payload (splitting it into continuation packets
- * when longer than 0xFFFFFF) with sequence ids from seq, wrapping it in a
- * compressed frame when compression is on, and queues it. seq 0 starts a
- * new command, which also restarts the compressed sequence. Returns the
- * sequence id that follows the last frame. */
-uint8_t rp_conn_queue(rp_conn *c, const uint8_t *payload, size_t len, uint8_t seq);
-
-/* rp_conn_flush writes everything queued. */
-int rp_conn_flush(rp_conn *c);
-
-/* rp_conn_read reads one logical packet into *payload (replacing its
- * contents) and its first sequence id into *seq. Returns 0, 1 when the peer
- * closed the connection cleanly before a packet started, -1 on error
- * (message in c->err). */
-int rp_conn_read(rp_conn *c, rp_buf *payload, uint8_t *seq);
 
 void rp_conn_close(rp_conn *c);
 

@@ -5,13 +5,13 @@
 
 #include <redir/redir.h>
 
-#include "replay_auth.h"
+#include <redir/auth.h>
+
 #include "replay_conn.h"
 
-#define PLUGIN_NATIVE "mysql_native_password"
-#define PLUGIN_SHA2 "caching_sha2_password"
 #define PLUGIN_MAX 64
 #define USER_MAX 256
+#define ANSWER_MAX 1024
 
 typedef struct stmt_map {
     uint32_t captured;
@@ -24,13 +24,11 @@ typedef struct live {
     const rp_plan *plan;
     FILE *out;
     uint64_t caps;                /* negotiated on the live connection */
-    bool tls;
-    rp_buf scramble;              /* the latest scramble/nonce the server sent */
-    char plugin[PLUGIN_MAX];      /* plugin of the exchange in progress */
+    char plugin[PLUGIN_MAX];      /* plugin the captured client announced */
     char auth_user[USER_MAX];     /* user being authenticated */
     char captured_user[USER_MAX]; /* login user of the capture */
-    rp_buf pkt;                   /* the last packet read */
-    uint8_t seq;                  /* its sequence id */
+    redir_handshake_response template_; /* the captured login options */
+    rp_str greeting;              /* shape of the first server packet */
     stmt_map *map;                /* captured statement ids -> live ones */
     size_t num_map;
     size_t compared;
@@ -115,171 +113,109 @@ static void mapped_user(const live *L, const uint8_t *name, size_t len, char out
     }
 }
 
-static void set_plugin(live *L, const uint8_t *name, size_t len) {
-    size_t n = len < PLUGIN_MAX - 1 ? len : PLUGIN_MAX - 1;
-    memcpy(L->plugin, name, n);
-    L->plugin[n] = '\0';
+/* ------------------------------------------------------------------ engine */
+
+static void engine_failed(live *L, const char *what, redir_status st) {
+    snprintf(L->err, sizeof L->err, "%s: %s (%s)", what, redir_status_message(st),
+             redir_status_name(st));
 }
 
-/* ------------------------------------------------------------------ auth */
+static void conn_failed(live *L) { snprintf(L->err, sizeof L->err, "%s", L->conn.err); }
 
-static int first_response(live *L, const char *plugin, rp_buf *out) {
+/* answer_auth computes what the engine asks for with libredir-auth, with the
+ * password of the user being authenticated. */
+static int answer_auth(live *L, const redir_client_event *ev) {
     const uint8_t *pw;
     size_t pw_len;
     password_for(L, L->auth_user, &pw, &pw_len);
-    rp_auth_input in = {plugin, pw, pw_len, L->scramble.data, L->scramble.len, L->tls};
-    L->err[0] = '\0';
-    return rp_auth_first_response(&in, out, L->err, sizeof L->err);
-}
-
-static int send_reply(live *L, const uint8_t *data, size_t len) {
-    rp_conn_queue(&L->conn, data, len, (uint8_t)(L->seq + 1));
-    if (rp_conn_flush(&L->conn) != 0) {
-        snprintf(L->err, sizeof L->err, "%s", L->conn.err);
+    uint8_t buf[ANSWER_MAX];
+    size_t n = 0;
+    redir_status st = redir_auth_answer(buf, sizeof buf, &n, &ev->auth, pw, pw_len);
+    if (st == REDIR_OK) {
+        redir_diag d;
+        st = redir_client_auth_reply(&L->conn.engine, &d, buf, n);
+    }
+    memset(buf, 0, sizeof buf);
+    if (st != REDIR_OK) {
+        char what[96];
+        snprintf(what, sizeof what, "cannot answer %.*s", (int)ev->auth.plugin.len,
+                 (const char *)ev->auth.plugin.ptr);
+        engine_failed(L, what, st);
         return -1;
     }
     return 0;
 }
 
-static int answer_switch(live *L) {
-    redir_auth_switch sw;
-    redir_diag diag;
-    if (redir_auth_switch_decode(&sw, &diag, L->pkt.data, L->pkt.len) != REDIR_OK) {
-        snprintf(L->err, sizeof L->err, "AuthSwitchRequest does not decode");
-        return -1;
-    }
-    set_plugin(L, sw.auth_plugin.ptr, sw.auth_plugin.len);
-    L->scramble.len = 0;
-    rp_buf_append(&L->scramble, sw.auth_data.ptr, sw.auth_data.len);
-    rp_buf resp = {0};
-    int rc = first_response(L, L->plugin, &resp);
-    if (rc == 0) {
-        rc = send_reply(L, resp.data, resp.len);
-    }
-    rp_buf_free(&resp);
-    return rc;
-}
-
-/* caching_sha2_password after the fast path: 0x03 means accepted (an OK
- * follows), 0x04 asks for the password: in clear over TLS, else encrypted
- * with the server's RSA key, which the client first requests with 0x02. */
-static int answer_more_data(live *L) {
-    const uint8_t *d = L->pkt.data + 1;
-    size_t n = L->pkt.len - 1;
-    if (strcmp(L->plugin, PLUGIN_SHA2) != 0) {
-        snprintf(L->err, sizeof L->err, "AuthMoreData for plugin '%s' is not supported",
-                 L->plugin);
-        return -1;
-    }
-    const uint8_t *pw;
-    size_t pw_len;
-    password_for(L, L->auth_user, &pw, &pw_len);
-    if (n == 1 && d[0] == 0x03) {
+/* common_event handles what every phase treats alike: 1 handled, 0 the
+ * caller's, -1 failed (L->err). */
+static int common_event(live *L, const redir_client_event *ev) {
+    switch (ev->type) {
+    case REDIR_CLIENT_EV_AUTH_NEEDED:
+        return answer_auth(L, ev) == 0 ? 1 : -1;
+    case REDIR_CLIENT_EV_START_TLS:
+        if (rp_conn_start_tls(&L->conn, L->o->tls_ca, L->o->host) != 0) {
+            conn_failed(L);
+            return -1;
+        }
+        return 1;
+    case REDIR_CLIENT_EV_SESSION_STATE:
+    case REDIR_CLIENT_EV_REDIRECT:
+    case REDIR_CLIENT_EV_AUTH_DATA:
+        return 1; /* the shapes come from the payloads themselves */
+    default:
         return 0;
     }
-    if (n == 1 && d[0] == 0x04) {
-        if (L->tls) {
-            rp_buf clear = {0};
-            rp_buf_append(&clear, pw, pw_len);
-            rp_buf_push(&clear, 0);
-            int rc = send_reply(L, clear.data, clear.len);
-            memset(clear.data, 0, clear.len);
-            rp_buf_free(&clear);
-            return rc;
-        }
-        const uint8_t request_key = 0x02;
-        return send_reply(L, &request_key, 1);
-    }
-    static const char pem_start[] = "-----BEGIN";
-    if (n > sizeof pem_start && memcmp(d, pem_start, sizeof pem_start - 1) == 0) {
-        rp_buf cipher = {0};
-        size_t sl = L->scramble.len < RP_SCRAMBLE_LEN ? L->scramble.len : RP_SCRAMBLE_LEN;
-        int rc = rp_auth_sha2_rsa(pw, pw_len, L->scramble.data, sl, d, n, &cipher, L->err,
-                                  sizeof L->err);
-        if (rc == 0) {
-            rc = send_reply(L, cipher.data, cipher.len);
-        }
-        rp_buf_free(&cipher);
-        return rc;
-    }
-    snprintf(L->err, sizeof L->err, "unexpected caching_sha2_password data (0x%02x)",
-             n > 0 ? d[0] : 0);
-    return -1;
 }
 
-/* ------------------------------------------------------------- responses */
-
-/* run_response reads server packets until r is complete, answering the
- * authentication exchange of a login or COM_CHANGE_USER. 0 when complete,
- * 1 when the server closed the connection, -1 on failure (L->err). */
+/* run_response takes the engine's events until r is complete: the payloads
+ * of the response, and the auth exchange of a COM_CHANGE_USER, which the
+ * engine drives. 0 when complete, 1 when the server closed the connection,
+ * -1 on failure (L->err). */
 static int run_response(live *L, rp_resp *r) {
     for (;;) {
-        int rc = rp_conn_read(&L->conn, &L->pkt, &L->seq);
-        if (rc == 1) {
-            rp_resp_note(r, "(connection closed)");
-            r->closes = true;
-            return 1;
-        }
-        if (rc < 0) {
-            snprintf(L->err, sizeof L->err, "%s", L->conn.err);
+        redir_client_event ev;
+        if (rp_conn_next(&L->conn, &ev) < 0) {
+            conn_failed(L);
             rp_resp_note(r, "(read error)");
             return -1;
         }
-        switch (rp_resp_feed(r, L->pkt.data, L->pkt.len)) {
-        case RP_STEP_DONE:
-            return 0;
-        case RP_STEP_MORE:
-            break;
-        case RP_STEP_AUTH_SWITCH:
-            if (answer_switch(L) != 0) {
-                return -1;
-            }
-            break;
-        case RP_STEP_AUTH_MORE:
-            if (answer_more_data(L) != 0) {
-                return -1;
-            }
-            break;
-        case RP_STEP_UNSUPPORTED:
-            snprintf(L->err, sizeof L->err, "the server asked for something replay cannot do: %s",
-                     rp_resp_shape(r));
+        int rc = common_event(L, &ev);
+        if (rc < 0) {
             return -1;
+        }
+        if (rc > 0) {
+            continue;
+        }
+        switch (ev.type) {
+        case REDIR_CLIENT_EV_RESPONSE:
+            if (rp_resp_feed(r, ev.payload.ptr, ev.payload.len) == RP_STEP_DONE) {
+                return 0;
+            }
+            break;
+        case REDIR_CLIENT_EV_ERROR:
+            if (ev.status == REDIR_E_CLIENT_CLOSED) {
+                rp_resp_note(r, "(connection closed)");
+                r->closes = true;
+                return 1;
+            }
+            engine_failed(L, "the server's answer", ev.status);
+            return -1;
+        case REDIR_CLIENT_EV_CLOSED:
+            rp_resp_note(r, "(connection closed)");
+            r->closes = true;
+            return 1;
+        default:
+            break;
         }
     }
 }
 
 /* ------------------------------------------------------------------ login */
 
-typedef enum login_result { LOGIN_OK, LOGIN_REFUSED, LOGIN_FAILED } login_result;
+typedef enum login_result { LOGIN_OK, LOGIN_REFUSED, LOGIN_FAILED, LOGIN_NO_GREETING } login_result;
 
-static int send_ssl_request(live *L, uint64_t client_caps) {
-    redir_handshake_response req;
-    redir_diag diag;
-    const rp_packet *p = L->plan->ssl_request;
-    if (redir_ssl_request_decode(&req, &diag, p->payload, p->len) != REDIR_OK) {
-        snprintf(L->err, sizeof L->err, "the captured SSLRequest does not decode");
-        return -1;
-    }
-    req.capabilities = client_caps;
-    uint8_t buf[REDIR_SSL_REQUEST_SIZE];
-    size_t len = 0;
-    if (redir_ssl_request_encode(buf, sizeof buf, &len, &req) != REDIR_OK) {
-        snprintf(L->err, sizeof L->err, "cannot encode the SSLRequest");
-        return -1;
-    }
-    rp_conn_queue(&L->conn, buf, len, 1);
-    if (rp_conn_flush(&L->conn) != 0 ||
-        rp_conn_start_tls(&L->conn, L->o->tls_ca, L->o->host) != 0) {
-        snprintf(L->err, sizeof L->err, "%s", L->conn.err);
-        return -1;
-    }
-    L->tls = true;
-    return 0;
-}
-
-/* client_template returns the handshake response to start from: the
- * captured one, or under TLS (where it was encrypted) one built from the
- * SSLRequest. */
+/* client_template reads the captured login options: the handshake response,
+ * or under TLS (where it was encrypted) the SSLRequest. */
 static int client_template(live *L, redir_handshake_response *r) {
     redir_diag diag;
     const rp_plan *plan = L->plan;
@@ -306,213 +242,120 @@ static int client_template(live *L, redir_handshake_response *r) {
         return -1;
     }
     /* No database or attributes are known: leave them out. */
-    r->capabilities &= ~(REDIR_CLIENT_CONNECT_WITH_DB | REDIR_CLIENT_CONNECT_ATTRS);
-    r->has_auth_plugin = (r->capabilities & REDIR_CLIENT_PLUGIN_AUTH) != 0;
+    r->has_database = false;
+    r->has_attributes = false;
+    r->has_auth_plugin = false;
     snprintf(L->auth_user, sizeof L->auth_user, "%s", L->o->user);
     return 0;
 }
 
-static login_result login(live *L, rp_resp *r, const redir_greeting *g) {
-    redir_handshake_response hr;
-    if (client_template(L, &hr) != 0) {
-        return LOGIN_FAILED;
+/* open_engine connects and starts the client engine with the captured
+ * options: capabilities, charset, database, attributes and the plugin the
+ * captured client announced (so the server answers with the same exchange),
+ * TLS when the capture used it. The replay follows no redirect. */
+static int open_engine(live *L) {
+    redir_handshake_response *t = &L->template_;
+    if (client_template(L, t) != 0) {
+        return -1;
     }
-    uint64_t client = hr.capabilities;
-    if (L->plan->ssl_request != NULL) {
-        client |= REDIR_CLIENT_SSL;
-    } else {
-        client &= ~REDIR_CLIENT_SSL;
+    redir_client_config cfg;
+    redir_client_config_init(&cfg);
+    cfg.user = redir_span_of(L->auth_user, strlen(L->auth_user));
+    cfg.capabilities = t->capabilities;
+    cfg.max_packet = t->max_packet;
+    cfg.charset = t->charset;
+    cfg.has_database = t->has_database;
+    cfg.database = t->database;
+    cfg.has_attributes = t->has_attributes;
+    cfg.attributes = t->attributes;
+    if (t->has_auth_plugin && t->auth_plugin.len < PLUGIN_MAX) {
+        memcpy(L->plugin, t->auth_plugin.ptr, t->auth_plugin.len);
+        L->plugin[t->auth_plugin.len] = '\0';
+        cfg.auth_plugin = redir_span_of(L->plugin, t->auth_plugin.len);
     }
-    client &= ~REDIR_CLIENT_ZSTD_COMPRESSION;
-    hr.has_zstd_level = false;
-    if ((client & REDIR_CLIENT_SSL) != 0 && (g->capabilities & REDIR_CLIENT_SSL) == 0) {
-        snprintf(L->err, sizeof L->err, "the capture used TLS; the server does not offer it");
-        return LOGIN_FAILED;
+    cfg.tls = L->plan->ssl_request != NULL ? REDIR_TLS_REQUIRED : REDIR_TLS_OFF;
+    cfg.policy.permit = REDIR_PERMIT_NEVER;
+    cfg.host = redir_span_of(L->o->host, strlen(L->o->host));
+    cfg.port = (uint16_t)strtoul(L->o->port, NULL, 10);
+    size_t out_cap = 64u * 1024u;
+    for (size_t i = 0; i < L->plan->num_cmds; i++) {
+        size_t need = L->plan->cmds[i].pkt->len + 1024u + L->plan->cmds[i].pkt->len / 64u;
+        out_cap = need > out_cap ? need : out_cap;
     }
-    if ((L->plan->caps & REDIR_CLIENT_COMPRESS) != 0 &&
-        (g->capabilities & REDIR_CLIENT_COMPRESS) == 0) {
-        snprintf(L->err, sizeof L->err,
-                 "the capture used compression; the server does not offer it");
-        return LOGIN_FAILED;
+    if (rp_conn_open(&L->conn, &cfg, L->o->host, L->o->port, L->o->timeout_s, out_cap) != 0) {
+        conn_failed(L);
+        return -1;
     }
-    L->caps = client & g->capabilities;
-    hr.capabilities = client;
+    return 0;
+}
 
-    uint8_t seq = 1;
-    if (L->plan->ssl_request != NULL) {
-        if (send_ssl_request(L, client) != 0) {
+/* login takes the events from the greeting to the end of the login, feeding
+ * the server's login packets to r (the same shape as the capture's). */
+static login_result login(live *L, rp_resp *r) {
+    bool greeted = false;
+    for (;;) {
+        redir_client_event ev;
+        if (rp_conn_next(&L->conn, &ev) < 0) {
+            conn_failed(L);
             return LOGIN_FAILED;
         }
-        seq = 2;
+        r->caps = redir_client_negotiated(&L->conn.engine);
+        if (ev.type == REDIR_CLIENT_EV_AUTH_NEEDED || ev.type == REDIR_CLIENT_EV_AUTH_DATA) {
+            if (ev.payload.len > 0) {
+                (void)rp_resp_feed(r, ev.payload.ptr, ev.payload.len);
+            }
+        }
+        int rc = common_event(L, &ev);
+        if (rc != 0) {
+            if (rc < 0) {
+                return LOGIN_FAILED;
+            }
+            continue;
+        }
+        switch (ev.type) {
+        case REDIR_CLIENT_EV_GREETING:
+            greeted = true;
+            greeting_shape(&L->greeting, ev.payload.ptr, ev.payload.len);
+            if ((L->plan->caps & REDIR_CLIENT_COMPRESS) != 0 &&
+                (ev.greeting.capabilities & REDIR_CLIENT_COMPRESS) == 0) {
+                snprintf(L->err, sizeof L->err,
+                         "the capture used compression; the server does not offer it");
+                return LOGIN_FAILED;
+            }
+            break;
+        case REDIR_CLIENT_EV_LOGGED_IN:
+            (void)rp_resp_feed(r, ev.payload.ptr, ev.payload.len);
+            L->caps = ev.caps;
+            return LOGIN_OK;
+        case REDIR_CLIENT_EV_ERROR:
+            if (!greeted) {
+                /* A refusal in place of the greeting: nothing follows. */
+                greeting_shape(&L->greeting, ev.payload.ptr, ev.payload.len);
+                return LOGIN_NO_GREETING;
+            }
+            if (ev.status == REDIR_E_LOGIN_REFUSED) {
+                (void)rp_resp_feed(r, ev.payload.ptr, ev.payload.len);
+                return LOGIN_REFUSED;
+            }
+            if (ev.status == REDIR_E_CLIENT_CLOSED) {
+                rp_resp_note(r, "(connection closed)");
+                r->closes = true;
+                return LOGIN_REFUSED;
+            }
+            engine_failed(L, "login", ev.status);
+            return LOGIN_FAILED;
+        default:
+            break;
+        }
     }
-
-    /* Announce the plugin the captured client announced, so that the server
-     * answers with the same exchange (e.g. an auth switch). */
-    char greeting_plugin[PLUGIN_MAX];
-    size_t gl = g->auth_plugin.len < PLUGIN_MAX - 1 ? g->auth_plugin.len : PLUGIN_MAX - 1;
-    memcpy(greeting_plugin, g->auth_plugin.ptr, gl);
-    greeting_plugin[gl] = '\0';
-    L->plugin[0] = '\0';
-    if (hr.has_auth_plugin && hr.auth_plugin.len > 0) {
-        set_plugin(L, hr.auth_plugin.ptr, hr.auth_plugin.len);
-    }
-    if (!rp_auth_supported(L->plugin)) {
-        snprintf(L->plugin, sizeof L->plugin, "%s",
-                 rp_auth_supported(greeting_plugin) ? greeting_plugin : PLUGIN_NATIVE);
-    }
-    rp_buf auth = {0};
-    if (first_response(L, L->plugin, &auth) != 0) {
-        rp_buf_free(&auth);
-        return LOGIN_FAILED;
-    }
-    hr.user = redir_span_of(L->auth_user, strlen(L->auth_user));
-    hr.auth_response = redir_span_of(auth.data, auth.len);
-    hr.has_auth_plugin = (client & REDIR_CLIENT_PLUGIN_AUTH) != 0;
-    hr.auth_plugin = redir_span_of(L->plugin, strlen(L->plugin));
-
-    size_t len = 0;
-    redir_status st = redir_handshake_response_encode(NULL, 0, &len, &hr);
-    uint8_t *buf = rp_xmalloc(len);
-    if (st == REDIR_E_NOSPACE || st == REDIR_OK) {
-        st = redir_handshake_response_encode(buf, len, &len, &hr);
-    }
-    rp_buf_free(&auth);
-    if (st != REDIR_OK) {
-        free(buf);
-        snprintf(L->err, sizeof L->err, "cannot encode the handshake response: %s",
-                 redir_status_name(st));
-        return LOGIN_FAILED;
-    }
-    rp_conn_queue(&L->conn, buf, len, seq);
-    free(buf);
-    if (rp_conn_flush(&L->conn) != 0) {
-        snprintf(L->err, sizeof L->err, "%s", L->conn.err);
-        return LOGIN_FAILED;
-    }
-    rp_resp_init(r, RP_CMD_LOGIN, L->caps);
-    int rc = run_response(L, r);
-    if (rc < 0) {
-        return LOGIN_FAILED;
-    }
-    if (rc == 1 || r->closes) {
-        return LOGIN_REFUSED;
-    }
-    if ((L->caps & REDIR_CLIENT_COMPRESS) != 0) {
-        L->conn.compressed = true;
-    }
-    return LOGIN_OK;
 }
 
 /* -------------------------------------------------------------- commands */
-
-static const uint8_t *find_nul(const uint8_t *p, const uint8_t *end) {
-    const uint8_t *z = memchr(p, 0, (size_t)(end - p));
-    return z;
-}
-
-/* rebuild_change_user recomputes the auth response of a captured
- * COM_CHANGE_USER for the live scramble (and maps the user). Returns false
- * when the captured packet does not parse; it is then sent unchanged. */
-static bool rebuild_change_user(live *L, const rp_packet *p, rp_buf *out) {
-    const uint8_t *q = p->payload + 1;
-    const uint8_t *end = p->payload + p->len;
-    const uint8_t *user_end = find_nul(q, end);
-    if (user_end == NULL) {
-        return false;
-    }
-    mapped_user(L, q, (size_t)(user_end - q), L->auth_user);
-    q = user_end + 1;
-    if ((L->plan->caps & REDIR_CLIENT_SECURE_CONNECTION) != 0) {
-        if (q >= end || (size_t)(end - q) < 1u + *q) {
-            return false;
-        }
-        q += 1 + *q;
-    } else {
-        const uint8_t *z = find_nul(q, end);
-        if (z == NULL) {
-            return false;
-        }
-        q = z + 1;
-    }
-    const uint8_t *db = q;
-    const uint8_t *db_end = q < end ? find_nul(q, end) : NULL;
-    if (db_end == NULL) {
-        return false;
-    }
-    q = db_end + 1;
-    const uint8_t *charset = NULL;
-    if (end - q >= 2) {
-        charset = q;
-        q += 2;
-    }
-    const uint8_t *plugin = NULL;
-    size_t plugin_len = 0;
-    if ((L->plan->caps & REDIR_CLIENT_PLUGIN_AUTH) != 0 && q < end) {
-        const uint8_t *z = find_nul(q, end);
-        plugin = q;
-        plugin_len = (size_t)((z != NULL ? z : end) - q);
-        q = z != NULL ? z + 1 : end;
-    }
-    const uint8_t *rest = q;
-
-    if (plugin != NULL) {
-        set_plugin(L, plugin, plugin_len);
-    }
-    if (!rp_auth_supported(L->plugin)) {
-        snprintf(L->plugin, sizeof L->plugin, "%s", PLUGIN_NATIVE);
-    }
-    rp_buf auth = {0};
-    /* A plugin needing a longer nonce than the session scramble (ed25519)
-     * gets an empty response; the server then switches and sends one. */
-    if (first_response(L, L->plugin, &auth) != 0) {
-        auth.len = 0;
-    }
-    rp_buf_push(out, RP_COM_CHANGE_USER);
-    rp_buf_append(out, L->auth_user, strlen(L->auth_user) + 1);
-    rp_buf_push(out, (uint8_t)auth.len);
-    rp_buf_append(out, auth.data, auth.len);
-    rp_buf_append(out, db, (size_t)(db_end - db) + 1);
-    if (charset != NULL) {
-        rp_buf_append(out, charset, 2);
-    }
-    if (plugin != NULL) {
-        rp_buf_append(out, L->plugin, strlen(L->plugin) + 1);
-    }
-    rp_buf_append(out, rest, (size_t)(end - rest));
-    rp_buf_free(&auth);
-    return true;
-}
 
 static bool uses_stmt_id(uint8_t cmd) {
     return cmd == RP_COM_STMT_EXECUTE || cmd == RP_COM_STMT_SEND_LONG_DATA ||
            cmd == RP_COM_STMT_CLOSE || cmd == RP_COM_STMT_RESET || cmd == RP_COM_STMT_FETCH ||
            cmd == RP_COM_STMT_BULK_EXECUTE;
-}
-
-/* build_command produces the bytes to send for a captured command:
- * statement ids are translated to the live ones, COM_CHANGE_USER gets a
- * fresh auth response. */
-static void build_command(live *L, const rp_packet *p, rp_buf *out) {
-    uint8_t cmd = p->payload[0];
-    if (cmd == RP_COM_CHANGE_USER && rebuild_change_user(L, p, out)) {
-        return;
-    }
-    out->len = 0;
-    rp_buf_append(out, p->payload, p->len);
-    if (uses_stmt_id(cmd) && p->len >= 5) {
-        uint32_t id = (uint32_t)out->data[1] | (uint32_t)out->data[2] << 8 |
-                      (uint32_t)out->data[3] << 16 | (uint32_t)out->data[4] << 24;
-        for (size_t i = 0; i < L->num_map; i++) {
-            if (L->map[i].captured == id) {
-                uint32_t v = L->map[i].live;
-                out->data[1] = (uint8_t)v;
-                out->data[2] = (uint8_t)(v >> 8);
-                out->data[3] = (uint8_t)(v >> 16);
-                out->data[4] = (uint8_t)(v >> 24);
-                break;
-            }
-        }
-    }
 }
 
 static void remember_stmt(live *L, const rp_resp *captured, const rp_resp *got) {
@@ -525,13 +368,92 @@ static void remember_stmt(live *L, const rp_resp *captured, const rp_resp *got) 
     L->num_map++;
 }
 
-static void send_quit(live *L) {
-    const uint8_t quit = RP_COM_QUIT;
-    rp_conn_queue(&L->conn, &quit, 1, 0);
-    (void)rp_conn_flush(&L->conn);
+/* change_user replays a captured COM_CHANGE_USER through the engine, which
+ * computes the answer for the live scramble (the user mapped, the captured
+ * database, charset, plugin and attributes kept). 0, or -1 (L->err). */
+static int change_user(live *L, const rp_packet *p) {
+    redir_command cmd;
+    redir_diag d;
+    redir_status st = redir_command_decode(&cmd, &d, p->payload, p->len, L->plan->caps);
+    if (st != REDIR_OK) {
+        engine_failed(L, "the captured COM_CHANGE_USER", st);
+        return -1;
+    }
+    redir_com_change_user cu = cmd.as.change_user;
+    mapped_user(L, cu.user.ptr, cu.user.len, L->auth_user);
+    cu.user = redir_span_of(L->auth_user, strlen(L->auth_user));
+    /* The engine writes what the live connection negotiated. */
+    cu.has_attributes = cu.has_attributes && (L->caps & REDIR_CLIENT_CONNECT_ATTRS) != 0;
+    cu.has_auth_plugin = cu.has_auth_plugin && (L->caps & REDIR_CLIENT_PLUGIN_AUTH) != 0;
+    st = redir_client_change_user(&L->conn.engine, &d, &cu);
+    if (st != REDIR_OK) {
+        engine_failed(L, "COM_CHANGE_USER", st);
+        return -1;
+    }
+    /* Its AUTH_NEEDED comes first: answer it while cu's views are alive. */
+    redir_client_event ev;
+    if (rp_conn_next(&L->conn, &ev) < 0) {
+        conn_failed(L);
+        return -1;
+    }
+    if (ev.type != REDIR_CLIENT_EV_AUTH_NEEDED) {
+        snprintf(L->err, sizeof L->err, "COM_CHANGE_USER: the engine reported %s",
+                 redir_client_event_name(ev.type));
+        return -1;
+    }
+    return answer_auth(L, &ev);
 }
 
-/* run_commands replays the command phase group by group. Returns false
+/* send_command queues one captured command (statement ids translated to the
+ * live ones). 0, or -1 (L->err). */
+static int send_command(live *L, const rp_packet *p, rp_buf *payload) {
+    uint8_t cmd = p->payload[0];
+    if (cmd == RP_COM_CHANGE_USER) {
+        return change_user(L, p);
+    }
+    payload->len = 0;
+    rp_buf_append(payload, p->payload, p->len);
+    if (uses_stmt_id(cmd) && p->len >= 5) {
+        uint8_t *q = payload->data;
+        uint32_t id = (uint32_t)q[1] | (uint32_t)q[2] << 8 | (uint32_t)q[3] << 16 |
+                      (uint32_t)q[4] << 24;
+        for (size_t i = 0; i < L->num_map; i++) {
+            if (L->map[i].captured == id) {
+                uint32_t v = L->map[i].live;
+                q[1] = (uint8_t)v;
+                q[2] = (uint8_t)(v >> 8);
+                q[3] = (uint8_t)(v >> 16);
+                q[4] = (uint8_t)(v >> 24);
+                break;
+            }
+        }
+    }
+    redir_diag d;
+    redir_status st = redir_client_command(&L->conn.engine, &d, payload->data, payload->len);
+    if (st == REDIR_E_NOSPACE) {
+        if (rp_conn_flush(&L->conn) != 0) {
+            conn_failed(L);
+            return -1;
+        }
+        st = redir_client_command(&L->conn.engine, &d, payload->data, payload->len);
+    }
+    if (st != REDIR_OK) {
+        engine_failed(L, "sending a command", st);
+        return -1;
+    }
+    return 0;
+}
+
+static void send_quit(live *L) {
+    const uint8_t quit = RP_COM_QUIT;
+    redir_diag d;
+    if (redir_client_command(&L->conn.engine, &d, &quit, 1) == REDIR_OK) {
+        (void)rp_conn_flush(&L->conn);
+    }
+}
+
+/* run_commands replays the command phase group by group: the commands of a
+ * group leave together, as the captured client pipelined them. Returns false
  * when the replay itself failed. */
 static bool run_commands(live *L) {
     const rp_plan *plan = L->plan;
@@ -539,24 +461,33 @@ static bool run_commands(live *L) {
     bool stopped = false;
     const char *why_stopped = NULL;
     rp_buf payload = {0};
-    while (i < plan->num_cmds) {
+    bool ok = true;
+    while (ok && i < plan->num_cmds) {
         size_t end = i;
         while (end < plan->num_cmds && plan->cmds[end].group == plan->cmds[i].group) {
             end++;
         }
+        /* COM_CHANGE_USER waits for nothing in flight: it goes alone. */
+        size_t send_end = end;
         if (!stopped) {
-            for (size_t k = i; k < end; k++) {
-                payload.len = 0;
-                build_command(L, plan->cmds[k].pkt, &payload);
-                rp_conn_queue(&L->conn, payload.data, payload.len, 0);
+            for (size_t k = i; k < end && ok; k++) {
+                if (plan->cmds[k].pkt->payload[0] == RP_COM_CHANGE_USER && k > i) {
+                    send_end = k;
+                    break;
+                }
+                ok = send_command(L, plan->cmds[k].pkt, &payload) == 0;
+                if (plan->cmds[k].pkt->payload[0] == RP_COM_CHANGE_USER) {
+                    send_end = k + 1;
+                    break;
+                }
             }
-            if (rp_conn_flush(&L->conn) != 0) {
-                snprintf(L->err, sizeof L->err, "%s", L->conn.err);
+            if (ok && rp_conn_flush(&L->conn) != 0) {
+                conn_failed(L);
                 stopped = true;
                 why_stopped = "(not sent: write failed)";
             }
         }
-        for (size_t k = i; k < end; k++) {
+        for (size_t k = i; ok && k < send_end; k++) {
             const rp_cmd *c = &plan->cmds[k];
             rp_str label = {0};
             command_label(&label, k, c->pkt);
@@ -567,39 +498,35 @@ static bool run_commands(live *L) {
             } else if (!r.done) {
                 int rc = run_response(L, &r);
                 if (rc < 0) {
-                    rp_resp_free(&r);
-                    rp_str_free(&label);
-                    rp_buf_free(&payload);
-                    return false;
-                }
-                if (rc == 1 || r.closes) {
+                    ok = false;
+                } else if (rc == 1 || r.closes) {
                     stopped = true;
                     why_stopped = "(not sent: connection closed)";
                 }
             }
-            if (!stopped && c->pkt->payload[0] == RP_COM_QUIT) {
+            if (ok && !stopped && c->pkt->payload[0] == RP_COM_QUIT) {
                 stopped = true;
                 why_stopped = "(not sent: after COM_QUIT)";
             }
-            report(L, rp_str_cstr(&label), rp_resp_shape(&c->captured), rp_resp_shape(&r));
-            if (r.progress > 0 || c->captured.progress > 0) {
-                if (L->o->verbose) {
+            if (ok) {
+                report(L, rp_str_cstr(&label), rp_resp_shape(&c->captured), rp_resp_shape(&r));
+                if ((r.progress > 0 || c->captured.progress > 0) && L->o->verbose) {
                     fprintf(L->out, "    progress reports: %u captured, %u live (not compared)\n",
                             c->captured.progress, r.progress);
                 }
+                remember_stmt(L, &c->captured, &r);
             }
-            remember_stmt(L, &c->captured, &r);
             rp_resp_free(&r);
             rp_str_free(&label);
         }
-        i = end;
+        i = send_end > i ? send_end : end;
     }
     rp_buf_free(&payload);
-    if (!stopped) {
+    if (ok && !stopped) {
         /* The capture ended without COM_QUIT: leave politely anyway. */
         send_quit(L);
     }
-    return true;
+    return ok;
 }
 
 /* ------------------------------------------------------------------ flow */
@@ -624,8 +551,7 @@ static rp_result finish(live *L, rp_result res) {
         break;
     }
     rp_conn_close(&L->conn);
-    rp_buf_free(&L->scramble);
-    rp_buf_free(&L->pkt);
+    rp_str_free(&L->greeting);
     free(L->map);
     return res;
 }
@@ -658,62 +584,43 @@ static void compare_tls_login(live *L, login_result lr, const rp_resp *r) {
 
 static rp_result replay(live *L) {
     const rp_plan *plan = L->plan;
-    if (rp_conn_open(&L->conn, L->o->host, L->o->port, L->o->timeout_s) != 0) {
-        snprintf(L->err, sizeof L->err, "%s", L->conn.err);
+    if (open_engine(L) != 0) {
         return RP_FAILED;
     }
-    int rc = rp_conn_read(&L->conn, &L->pkt, &L->seq);
-    if (rc != 0) {
-        snprintf(L->err, sizeof L->err, "no greeting: %s",
-                 rc == 1 ? "connection closed" : L->conn.err);
-        return RP_FAILED;
-    }
-    /* The login reuses L->pkt: the greeting's views need their own copy. */
-    rp_buf greeting = {0};
-    rp_buf_append(&greeting, L->pkt.data, L->pkt.len);
-    redir_greeting g;
-    redir_diag diag;
-    bool greeted = redir_greeting_decode(&g, &diag, greeting.data, greeting.len) == REDIR_OK;
+    rp_resp r;
+    rp_resp_init(&r, RP_CMD_LOGIN, 0);
+    login_result lr = login(L, &r);
     rp_str want = {0};
     rp_str got = {0};
     greeting_shape(&want, plan->greeting->payload, plan->greeting->len);
-    greeting_shape(&got, greeting.data, greeting.len);
-
+    rp_str_add(&got, rp_str_cstr(&L->greeting));
     rp_result res = RP_MATCH;
-    rp_resp r;
-    rp_resp_init(&r, RP_CMD_LOGIN, 0);
-    if (!greeted || plan->greeting->kind != DUMP_K_GREETING) {
+    if (lr == LOGIN_NO_GREETING || plan->greeting->kind != DUMP_K_GREETING) {
         /* A refusal instead of a greeting, on either side: nothing follows. */
-        report(L, "greeting", rp_str_cstr(&want), rp_str_cstr(&got));
-    } else {
-        uint8_t scramble[64];
-        size_t scramble_len = 0;
-        if (redir_greeting_scramble(&g, scramble, sizeof scramble, &scramble_len) == REDIR_OK) {
-            rp_buf_append(&L->scramble, scramble, scramble_len);
-        }
-        login_result lr = login(L, &r, &g);
-        if (lr == LOGIN_FAILED) {
+        if (lr == LOGIN_FAILED && L->greeting.len == 0) {
             res = RP_FAILED;
-        } else if (plan->ssl_request != NULL) {
-            compare_tls_login(L, lr, &r);
         } else {
-            rp_str_addf(&want, " %s", rp_resp_shape(&plan->login));
-            rp_str_addf(&got, " %s", rp_resp_shape(&r));
-            report(L, "login", rp_str_cstr(&want), rp_str_cstr(&got));
-            if (lr == LOGIN_OK && !plan->login.closes && !run_commands(L)) {
-                res = RP_FAILED;
-            }
-            if (plan->extra.len > 0) {
-                fprintf(L->out,
-                        "  captured server packets answering no command (not compared): %s\n",
-                        rp_str_cstr(&plan->extra));
-            }
+            report(L, "greeting", rp_str_cstr(&want), rp_str_cstr(&got));
+        }
+    } else if (lr == LOGIN_FAILED) {
+        res = RP_FAILED;
+    } else if (plan->ssl_request != NULL) {
+        compare_tls_login(L, lr, &r);
+    } else {
+        rp_str_addf(&want, " %s", rp_resp_shape(&plan->login));
+        rp_str_addf(&got, " %s", rp_resp_shape(&r));
+        report(L, "login", rp_str_cstr(&want), rp_str_cstr(&got));
+        if (lr == LOGIN_OK && !plan->login.closes && !run_commands(L)) {
+            res = RP_FAILED;
+        }
+        if (plan->extra.len > 0) {
+            fprintf(L->out, "  captured server packets answering no command (not compared): %s\n",
+                    rp_str_cstr(&plan->extra));
         }
     }
     rp_resp_free(&r);
     rp_str_free(&want);
     rp_str_free(&got);
-    rp_buf_free(&greeting);
     return res;
 }
 
