@@ -19,7 +19,7 @@
 # answered by B (library) or told about B (old). It then checks that
 #   - every client was answered by A before the switch,
 #   - every library client was answered by B afterwards, and none of their
-#     attempts begun once redirect serve listened failed,
+#     attempts begun once redir serve listened failed,
 #   - every old client's attempt begun once redir serve listened failed with
 #     an error naming B (127.0.0.1:B's port).
 # Exit status 0 when the checks pass, 1 otherwise, 77 without mariadbd.
@@ -85,7 +85,7 @@ fi
 # ----------------------------------------------------------------- operator
 clients=3 before=5 after=8 carrier=session-track redir=
 usage() {
-    sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     exit 2
 }
 while (( $# > 0 )); do
