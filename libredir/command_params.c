@@ -160,7 +160,7 @@ redir_status cmd_params_read(redir_params *p, redir_diag *diag, rd *r, bool name
     size_t values_at = r->pos;
     rd t = rd_init(p->types.ptr, p->types.len);
     for (uint64_t i = 0; i < p->count; i++) {
-        uint8_t type, flags;
+        uint8_t type = 0, flags = 0; /* set by read_type (-O3 cannot tell) */
         redir_span name;
         size_t n;
         /* The types were read above: this cannot fail. */

@@ -51,7 +51,7 @@ typedef struct dump_opts {
 
 /* Formatted endpoints of recent flows: formatting an address is the costly
  * part of a line, and a flow's endpoints never change. */
-#define ENDPOINT_CACHE 256
+#define ENDPOINT_CACHE 2048
 
 typedef struct endpoint_entry {
     uint64_t flow_id; /* 0: empty */
@@ -492,9 +492,9 @@ static void record_begin(dump_run *r, const dump_flow *f, dump_dir dir, const du
         return;
     }
     json_member_u64(j, "flow", f->id);
-    json_member_string(j, "src", src, src_len);
-    json_member_string(j, "dst", dst, dst_len);
-    json_member_cstring(j, "dir", dump_dir_name(dir));
+    json_member_ascii(j, "src", src, src_len);
+    json_member_ascii(j, "dst", dst, dst_len);
+    json_member_ascii(j, "dir", dir == DUMP_C2S ? "c2s" : "s2c", 3);
     json_member_u64(j, "frame", frame);
     json_key(j, "ts");
     json_decimal(j, ts->sec, ts->nsec / 1000u, 6);

@@ -92,7 +92,19 @@ void json_object_end(json_writer *j) { close_container(j, '{', '}'); }
 void json_array_begin(json_writer *j) { open_container(j, '['); }
 void json_array_end(json_writer *j) { close_container(j, '[', ']'); }
 
-void json_key(json_writer *j, const char *key) { json_key_bytes(j, key, strlen(key)); }
+/* json_key's names come from this program: plain ASCII that needs no escape,
+ * so they are copied as they are. */
+void json_key_n(json_writer *j, const char *key, size_t len) {
+    if (j->style == JSON_STYLE_TEXT) {
+        json_key_bytes(j, key, len);
+        return;
+    }
+    if (j->depth == 0 || j->open[j->depth - 1] != '{' || j->after_key || j->in_string) {
+        json_misuse("key outside an object");
+    }
+    (void)out_reserve(j->out, len + 4);
+    json__key_put(j, key, len);
+}
 
 void json_key_bytes(json_writer *j, const void *ptr, size_t len) {
     if (j->depth == 0 || j->open[j->depth - 1] != '{' || j->after_key || j->in_string) {
@@ -218,34 +230,19 @@ void json_null(json_writer *j) {
     write_literal(j, "null");
 }
 
-void json_member_string(json_writer *j, const char *key, const void *ptr, size_t len) {
+void json_member_ascii(json_writer *j, const char *key, const char *s, size_t len) {
     json_key(j, key);
-    json_string(j, ptr, len);
-}
-
-void json_member_cstring(json_writer *j, const char *key, const char *s) {
-    json_key(j, key);
-    json_cstring(j, s);
-}
-
-void json_member_hex(json_writer *j, const char *key, const void *ptr, size_t len) {
-    json_key(j, key);
-    json_hex(j, ptr, len);
-}
-
-void json_member_u64(json_writer *j, const char *key, uint64_t v) {
-    json_key(j, key);
-    json_u64(j, v);
-}
-
-void json_member_bool(json_writer *j, const char *key, bool v) {
-    json_key(j, key);
-    json_bool(j, v);
-}
-
-void json_member_null(json_writer *j, const char *key) {
-    json_key(j, key);
-    json_null(j);
+    if (j->style == JSON_STYLE_TEXT) {
+        json_string(j, s, len);
+        return;
+    }
+    value_prefix(j);
+    char *d = out_reserve(j->out, len + 2);
+    d[0] = '"';
+    memcpy(d + 1, s, len);
+    d[len + 1] = '"';
+    j->out->len += len + 2;
+    value_done(j);
 }
 
 void json_member_word(json_writer *j, const char *key, const char *word) {

@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "out.h"
 
@@ -76,8 +77,40 @@ void json_object_end(json_writer *j);
 void json_array_begin(json_writer *j);
 void json_array_end(json_writer *j);
 
-/* json_key writes a member name (NUL-terminated); the next call writes its value. */
-void json_key(json_writer *j, const char *key);
+/* json_key_n writes a member name of n bytes (printable ASCII without '"' or
+ * '\\': the program's own names, written without escaping); the next call
+ * writes its value. json_key takes it NUL-terminated (inline, so that the
+ * length of a literal is known when compiling). */
+void json_key_n(json_writer *j, const char *key, size_t n);
+/* json__key_put writes ,"key": in JSON style into room the caller made. */
+static inline void json__key_put(json_writer *j, const char *key, size_t len) {
+    outbuf *o = j->out;
+    char *d = o->buf + o->len;
+    size_t n = 0;
+    if (j->has_items[j->depth - 1]) {
+        d[n++] = ',';
+    }
+    j->has_items[j->depth - 1] = true;
+    d[n++] = '"';
+    memcpy(d + n, key, len);
+    n += len;
+    d[n++] = '"';
+    d[n++] = ':';
+    o->len += n;
+    j->after_key = true;
+}
+
+__attribute__((always_inline)) static inline void json_key(json_writer *j, const char *key) {
+    size_t len = strlen(key);
+    /* The common case, inline: a JSON member with room in the buffer. */
+    if (j->style == JSON_STYLE_JSON && j->depth > 0 && !j->after_key && !j->in_string &&
+        j->open[j->depth - 1] == '{' && j->out->cap - j->out->len >= len + 4) {
+        json__key_put(j, key, len);
+        return;
+    }
+    json_key_n(j, key, len);
+}
+
 /* json_key_bytes writes a member name given as bytes, escaped like a string. */
 void json_key_bytes(json_writer *j, const void *ptr, size_t len);
 
@@ -100,12 +133,35 @@ void json_str_hex(json_writer *j, const void *ptr, size_t len);
 void json_str_end(json_writer *j);
 
 /* Shorthands for a member: key then value. */
-void json_member_string(json_writer *j, const char *key, const void *ptr, size_t len);
-void json_member_cstring(json_writer *j, const char *key, const char *s);
-void json_member_hex(json_writer *j, const char *key, const void *ptr, size_t len);
-void json_member_u64(json_writer *j, const char *key, uint64_t v);
-void json_member_bool(json_writer *j, const char *key, bool v);
-void json_member_null(json_writer *j, const char *key);
+__attribute__((always_inline)) static inline void json_member_string(json_writer *j, const char *key, const void *ptr,
+                                      size_t len) {
+    json_key(j, key);
+    json_string(j, ptr, len);
+}
+__attribute__((always_inline)) static inline void json_member_cstring(json_writer *j, const char *key, const char *s) {
+    json_key(j, key);
+    json_string(j, s, strlen(s));
+}
+__attribute__((always_inline)) static inline void json_member_hex(json_writer *j, const char *key, const void *ptr, size_t len) {
+    json_key(j, key);
+    json_hex(j, ptr, len);
+}
+__attribute__((always_inline)) static inline void json_member_u64(json_writer *j, const char *key, uint64_t v) {
+    json_key(j, key);
+    json_u64(j, v);
+}
+__attribute__((always_inline)) static inline void json_member_bool(json_writer *j, const char *key, bool v) {
+    json_key(j, key);
+    json_bool(j, v);
+}
+__attribute__((always_inline)) static inline void json_member_null(json_writer *j, const char *key) {
+    json_key(j, key);
+    json_null(j);
+}
+
+/* json_member_ascii: a string member whose bytes the program knows need no
+ * escape (printable ASCII without '"' or '\\', e.g. a formatted address). */
+void json_member_ascii(json_writer *j, const char *key, const char *s, size_t len);
 
 /* json_member_word: a string member that text shows bare (" ok", not " kind=ok"). */
 void json_member_word(json_writer *j, const char *key, const char *word);

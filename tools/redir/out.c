@@ -148,16 +148,19 @@ void out_dec_fixed(outbuf *o, uint64_t v, unsigned digits) {
 static const char hex_digits[] = "0123456789abcdef";
 
 void out_hex_u64(outbuf *o, uint64_t v, unsigned min_digits) {
-    char tmp[16];
-    size_t pos = sizeof tmp;
-    do {
-        tmp[--pos] = hex_digits[v & 0x0F];
-        v >>= 4;
-    } while (v != 0);
-    while (sizeof tmp - pos < min_digits && pos > 0) {
-        tmp[--pos] = '0';
+    unsigned n = 1;
+    for (uint64_t t = v >> 4; t != 0; t >>= 4) {
+        n++;
     }
-    out_bytes(o, tmp + pos, sizeof tmp - pos);
+    if (n < min_digits) {
+        n = min_digits < 16 ? min_digits : 16;
+    }
+    char *d = out_reserve(o, n);
+    for (unsigned i = n; i > 0; i--) {
+        d[i - 1] = hex_digits[v & 0x0F];
+        v >>= 4;
+    }
+    o->len += n;
 }
 
 void out_hex(outbuf *o, const void *ptr, size_t n) {
@@ -213,10 +216,35 @@ static inline uint64_t text_special(uint64_t x) {
     return json_special(x) | eq_mask(x, 0x7F);
 }
 
-/* safe_run returns how many leading bytes of p[0..n) pass special(). */
-#define SAFE_RUN(name, special, scalar_ok)                                                     \
+/* safe_run returns how many leading bytes of p[0..n) pass special(): 16 bytes
+ * at a time with SSE2 (a signed compare with 0x20 also catches 0x80..0xFF),
+ * then 8 with SWAR, then one by one. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define SSE_SPECIAL(v, extra)                                                                  \
+    _mm_movemask_epi8(_mm_or_si128(                                                            \
+        _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),                                   \
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),                                   \
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), extra)))
+#define SSE_LOOP(extra_of)                                                                     \
+    while (n - i >= 16) {                                                                      \
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));                   \
+        int m = SSE_SPECIAL(v, extra_of(v));                                                   \
+        if (m != 0) {                                                                          \
+            return i + (size_t)__builtin_ctz((unsigned)m);                                     \
+        }                                                                                      \
+        i += 16;                                                                               \
+    }
+#define JSON_EXTRA(v) _mm_setzero_si128()
+#define TEXT_EXTRA(v) _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))
+#else
+#define SSE_LOOP(extra_of)
+#endif
+
+#define SAFE_RUN(name, special, scalar_ok, extra_of)                                           \
     static size_t name(const uint8_t *p, size_t n) {                                           \
         size_t i = 0;                                                                          \
+        SSE_LOOP(extra_of)                                                                     \
         while (n - i >= 8) {                                                                   \
             uint64_t m = special(load64(p + i));                                               \
             if (m != 0) {                                                                      \
@@ -233,8 +261,8 @@ static inline uint64_t text_special(uint64_t x) {
 static inline bool json_ok(uint8_t b) { return b >= 0x20 && b < 0x80 && b != '"' && b != '\\'; }
 static inline bool text_ok(uint8_t b) { return json_ok(b) && b != 0x7F; }
 
-SAFE_RUN(json_safe_run, json_special, json_ok)
-SAFE_RUN(text_safe_run, text_special, text_ok)
+SAFE_RUN(json_safe_run, json_special, json_ok, JSON_EXTRA)
+SAFE_RUN(text_safe_run, text_special, text_ok, TEXT_EXTRA)
 
 /* utf8_valid_len returns the length (2..4) of the well-formed UTF-8 sequence
  * starting at p[0] (a byte >= 0x80), or 0 when there is none. */
@@ -278,7 +306,11 @@ static size_t utf8_valid_len(const uint8_t *p, size_t n) {
 void out_json_escaped(outbuf *o, const void *ptr, size_t n) {
     const uint8_t *p = ptr;
     size_t run = 0; /* start of the pending run of bytes copied verbatim */
-    size_t i = 0;
+    size_t i = json_safe_run(p, n);
+    if (i == n) {
+        out_bytes(o, p, n); /* nearly every string: nothing to escape */
+        return;
+    }
     while (i < n) {
         i += json_safe_run(p + i, n - i);
         if (i == n) {
