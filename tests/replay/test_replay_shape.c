@@ -11,10 +11,12 @@
 #include "testutil.h"
 
 /* Capabilities of the `mariadb` command-line client's sessions (no
- * DEPRECATE_EOF) and of Connector/Node.js (with it). */
+ * DEPRECATE_EOF; MariaDB's extended metadata and metadata caching, as the
+ * captures negotiated) and of Connector/Node.js (with DEPRECATE_EOF). */
 #define CLI_CAPS                                                                              \
     (REDIR_CLIENT_PROTOCOL_41 | REDIR_CLIENT_TRANSACTIONS | REDIR_CLIENT_SESSION_TRACK |      \
-     REDIR_CLIENT_MULTI_RESULTS | REDIR_CLIENT_PLUGIN_AUTH | REDIR_MARIADB_CLIENT_PROGRESS)
+     REDIR_CLIENT_MULTI_RESULTS | REDIR_CLIENT_PLUGIN_AUTH | REDIR_MARIADB_CLIENT_PROGRESS |  \
+     REDIR_MARIADB_CLIENT_EXTENDED_METADATA | REDIR_MARIADB_CLIENT_CACHE_METADATA)
 #define NODE_CAPS (CLI_CAPS | REDIR_CLIENT_DEPRECATE_EOF)
 
 /* feed pushes hex payloads and returns the step of the last one; every
@@ -225,5 +227,30 @@ Test(replay_shape, field_list_and_bad_first_packet) {
     /* Anything after completion is reported, not silently absorbed. */
     cr_assert(eq(int, rp_resp_feed(&r, (const uint8_t *)"\x00", 1), RP_STEP_DONE));
     SHAPE_IS(&r, "err(bad:E_TRUNCATED) unexpected(0x00)");
+    rp_resp_free(&r);
+}
+
+Test(replay_shape, cursor_ends_at_the_definitions) {
+    rp_resp r;
+    /* COM_STMT_EXECUTE that opened a cursor: the rows stay on the server and
+     * the response ends at the EOF with SERVER_STATUS_CURSOR_EXISTS. */
+    rp_resp_init(&r, RP_COM_STMT_EXECUTE, CLI_CAPS);
+    cr_assert(eq(int, FEED(&r, "0101", "03646566000000016100000c3f0001000000038100000000",
+                           "fe00004200"),
+                 RP_STEP_DONE));
+    SHAPE_IS(&r, "rs(cols=1,rows=0) cursor");
+    rp_resp_free(&r);
+}
+
+Test(replay_shape, change_user_exchange) {
+    rp_resp r;
+    rp_resp_init(&r, RP_COM_CHANGE_USER, NODE_CAPS);
+    cr_assert(eq(int,
+                 FEED(&r, "fe6d7973716c5f6e61746976655f70617373776f7264006e2d335740765525556061"
+                          "4823744330652c4a7100"),
+                 RP_STEP_AUTH_SWITCH));
+    cr_assert(eq(int, FEED(&r, "00000002400000000d010b0a72656469725f74657374"), RP_STEP_DONE));
+    SHAPE_IS(&r, "auth-switch(mysql_native_password) ok{schema}");
+    cr_assert(not(r.closes));
     rp_resp_free(&r);
 }

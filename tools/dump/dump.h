@@ -216,8 +216,8 @@ const char *dump_kind_name(dump_kind k);
  * REDIR_KIND_UNKNOWN. */
 redir_kind dump_kind_to_redir(dump_kind k);
 
-/* dump_command_name: "query", "init-db", "stmt-prepare", ... for a COM_* byte;
- * NULL for an unknown byte. */
+/* dump_command_name: "query", "init-db", "stmt-prepare", ... for a COM_* byte
+ * (redir_com_name); NULL for an unknown byte. */
 const char *dump_command_name(uint8_t command);
 
 typedef struct dump_time {

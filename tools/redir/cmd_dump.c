@@ -117,318 +117,135 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     return REDIR_EXIT_USAGE;
 }
 
-/* ------------------------------------------------------------ small decoders */
-
-typedef struct cursor {
-    const uint8_t *p;
-    size_t n;
-    bool bad;
-} cursor;
-
-static bool cur_lenenc(cursor *c, uint64_t *v) {
-    size_t used;
-    if (c->bad || redir_lenenc_decode(v, &used, NULL, c->p, c->n) != REDIR_OK) {
-        c->bad = true;
-        return false;
-    }
-    c->p += used;
-    c->n -= used;
-    return true;
-}
-
-static bool cur_lenstr(cursor *c, redir_span *s) {
-    size_t used;
-    if (c->bad || redir_lenenc_str_decode(s, &used, NULL, c->p, c->n) != REDIR_OK) {
-        c->bad = true;
-        return false;
-    }
-    c->p += used;
-    c->n -= used;
-    return true;
-}
-
-static bool cur_skip(cursor *c, size_t k) {
-    if (c->bad || c->n < k) {
-        c->bad = true;
-        return false;
-    }
-    c->p += k;
-    c->n -= k;
-    return true;
-}
-
-static bool cur_nulstr(cursor *c, redir_span *s) {
-    if (c->bad) {
-        return false;
-    }
-    const uint8_t *z = c->n ? memchr(c->p, 0, c->n) : NULL;
-    if (z == NULL) {
-        c->bad = true;
-        return false;
-    }
-    *s = redir_span_of(c->p, (size_t)(z - c->p));
-    c->p = z + 1;
-    c->n -= s->len + 1;
-    return true;
-}
-
-typedef struct column_def {
-    redir_span schema, table, name;
-    uint8_t type;
-    bool ok;
-} column_def;
-
-static column_def parse_column_def(const uint8_t *p, size_t n, uint64_t caps) {
-    column_def d;
-    memset(&d, 0, sizeof d);
-    cursor c = {p, n, false};
-    redir_span catalog, org_table, org_name;
-    cur_lenstr(&c, &catalog);
-    cur_lenstr(&c, &d.schema);
-    cur_lenstr(&c, &d.table);
-    cur_lenstr(&c, &org_table);
-    cur_lenstr(&c, &d.name);
-    cur_lenstr(&c, &org_name);
-    if (caps & REDIR_MARIADB_CLIENT_EXTENDED_METADATA) {
-        redir_span ext; /* MariaDB: type name / format of the column */
-        cur_lenstr(&c, &ext);
-    }
-    uint64_t fixed;
-    cur_lenenc(&c, &fixed);
-    if (!c.bad && c.n >= 9) {
-        d.type = c.p[6];
-        d.ok = true;
-    }
-    return d;
-}
-
-/* Binary-protocol value sizes, for skipping query attribute values. */
-static bool skip_binary_value(cursor *c, uint8_t type) {
-    switch (type) {
-    case 0x06: /* NULL */
-        return true;
-    case 0x01:
-        return cur_skip(c, 1);
-    case 0x02:
-    case 0x0d:
-        return cur_skip(c, 2);
-    case 0x03:
-    case 0x04:
-    case 0x09:
-        return cur_skip(c, 4);
-    case 0x05:
-    case 0x08:
-        return cur_skip(c, 8);
-    case 0x07:
-    case 0x0a:
-    case 0x0b:
-    case 0x0c:
-        if (c->n < 1) {
-            c->bad = true;
-            return false;
-        }
-        return cur_skip(c, 1 + (size_t)c->p[0]);
-    default: {
-        redir_span s;
-        return cur_lenstr(c, &s);
-    }
-    }
-}
-
-typedef struct query_view {
-    bool ok;
-    redir_span sql;
-    uint64_t num_params;
-} query_view;
-
-/* parse_query splits a COM_QUERY payload (after the command byte) into its
- * query attributes and SQL text. */
-static query_view parse_query(const uint8_t *p, size_t n, bool attrs, json_writer *j) {
-    query_view q;
-    memset(&q, 0, sizeof q);
-    cursor c = {p, n, false};
-    if (attrs) {
-        uint64_t sets;
-        cur_lenenc(&c, &q.num_params);
-        cur_lenenc(&c, &sets);
-        if (!c.bad && q.num_params > 0) {
-            if (q.num_params > 4096) {
-                return q;
-            }
-            size_t np = (size_t)q.num_params;
-            const uint8_t *nulls = c.p;
-            cur_skip(&c, (np + 7) / 8);
-            uint8_t bind = 0;
-            if (!c.bad && c.n >= 1) {
-                bind = c.p[0];
-            }
-            cur_skip(&c, 1);
-            if (bind != 1 || c.bad) {
-                return q;
-            }
-            uint8_t types[4096];
-            if (j != NULL) {
-                json_key(j, "query_attributes");
-                json_array_begin(j);
-            }
-            for (size_t i = 0; i < np && !c.bad; i++) {
-                redir_span name;
-                types[i] = c.n >= 2 ? c.p[0] : 0;
-                cur_skip(&c, 2);
-                cur_lenstr(&c, &name);
-                if (j != NULL && !c.bad) {
-                    json_object_begin(j);
-                    json_member_string(j, "name", name.ptr, name.len);
-                    json_member_u64(j, "type", types[i]);
-                    json_object_end(j);
-                }
-            }
-            if (j != NULL) {
-                json_array_end(j);
-            }
-            for (size_t i = 0; i < np && !c.bad; i++) {
-                if ((nulls[i / 8] >> (i % 8)) & 1) {
-                    continue;
-                }
-                skip_binary_value(&c, types[i]);
-            }
-        }
-    }
-    if (c.bad) {
-        return q;
-    }
-    q.ok = true;
-    q.sql = redir_span_of(c.p, c.n);
-    return q;
-}
-
 /* ------------------------------------------------------------ JSON output */
 
+static void json_span_or_null(json_writer *j, const char *key, bool present, redir_span s) {
+    if (present) {
+        json_member_string(j, key, s.ptr, s.len);
+    } else {
+        json_member_null(j, key);
+    }
+}
+
+/* json_query writes a COM_QUERY: its query attributes (names and types)
+ * when there are any, and the SQL text (null when the payload does not
+ * decode). */
+static void json_query(json_writer *j, const redir_command *c, bool decoded) {
+    const redir_com_query *q = &c->as.query;
+    if (decoded && q->attributes.count > 0) {
+        redir_param_iter it;
+        redir_param prm;
+        redir_param_iter_init(&it, &q->attributes);
+        json_key(j, "query_attributes");
+        json_array_begin(j);
+        while (redir_param_next(&it, &prm, NULL) == REDIR_OK) {
+            json_object_begin(j);
+            json_member_string(j, "name", prm.name.ptr, prm.name.len);
+            json_member_u64(j, "type", prm.type);
+            json_object_end(j);
+        }
+        json_array_end(j);
+    }
+    json_span_or_null(j, "sql", decoded, q->sql);
+}
+
 static void json_command(json_writer *j, const dump_packet *pk) {
-    const uint8_t *p = pk->payload;
-    size_t n = pk->len;
-    const char *name = dump_command_name(pk->command);
+    const char *name = redir_com_name(pk->command);
     json_member_word(j, "kind", "command");
     if (name != NULL) {
         json_member_word(j, "command", name);
     } else {
         json_member_u64(j, "command", pk->command);
     }
-    cursor c = {p + 1, n - 1, false};
+    uint64_t caps = pk->caps;
+    if (pk->command == REDIR_COM_QUERY) {
+        /* The flow knows whether this query carries attributes. */
+        caps = pk->query_attrs ? caps | REDIR_CLIENT_QUERY_ATTRIBUTES
+                               : caps & ~REDIR_CLIENT_QUERY_ATTRIBUTES;
+    }
+    redir_command c;
+    bool ok = redir_command_decode(&c, NULL, pk->payload, pk->len, caps) == REDIR_OK;
     switch (pk->command) {
-    case 0x03: { /* query */
-        query_view q = parse_query(p + 1, n - 1, pk->query_attrs, j);
-        if (q.ok) {
-            json_member_string(j, "sql", q.sql.ptr, q.sql.len);
-        } else {
-            json_member_null(j, "sql");
+    case REDIR_COM_QUERY:
+        json_query(j, &c, ok);
+        return;
+    case REDIR_COM_STMT_PREPARE:
+        json_span_or_null(j, "sql", ok, c.as.text);
+        return;
+    case REDIR_COM_INIT_DB:
+        json_span_or_null(j, "schema", ok, c.as.text);
+        return;
+    case REDIR_COM_FIELD_LIST:
+        if (ok) {
+            json_member_string(j, "table", c.as.field_list.table.ptr, c.as.field_list.table.len);
+            json_member_string(j, "wildcard", c.as.field_list.wildcard.ptr,
+                               c.as.field_list.wildcard.len);
         }
-        break;
-    }
-    case 0x16: /* stmt-prepare */
-        json_member_string(j, "sql", p + 1, n - 1);
-        break;
-    case 0x02: /* init-db */
-        json_member_string(j, "schema", p + 1, n - 1);
-        break;
-    case 0x04: { /* field-list */
-        redir_span table;
-        if (cur_nulstr(&c, &table)) {
-            json_member_string(j, "table", table.ptr, table.len);
-            json_member_string(j, "wildcard", c.p, c.n);
+        return;
+    case REDIR_COM_STMT_EXECUTE:
+        if (ok) {
+            json_member_u64(j, "statement_id", c.as.stmt_execute.statement_id);
         }
-        break;
-    }
-    case 0x17: /* stmt-execute */
-    case 0x18:
-    case 0x19:
-    case 0x1a:
-    case 0x1c:
-        if (n >= 5) {
-            json_member_u64(j, "statement_id",
-                            (uint32_t)p[1] | ((uint32_t)p[2] << 8) | ((uint32_t)p[3] << 16) |
-                                ((uint32_t)p[4] << 24));
+        return;
+    case REDIR_COM_STMT_SEND_LONG_DATA:
+        if (ok) {
+            json_member_u64(j, "statement_id", c.as.long_data.statement_id);
         }
-        break;
-    case 0x0c: /* process-kill */
-        if (n >= 5) {
-            json_member_u64(j, "connection_id",
-                            (uint32_t)p[1] | ((uint32_t)p[2] << 8) | ((uint32_t)p[3] << 16) |
-                                ((uint32_t)p[4] << 24));
+        return;
+    case REDIR_COM_STMT_CLOSE:
+    case REDIR_COM_STMT_RESET:
+        if (ok) {
+            json_member_u64(j, "statement_id", c.as.statement_id);
         }
-        break;
-    case 0x1b: /* set-option */
-        if (n >= 3) {
-            json_member_u64(j, "option", (unsigned)p[1] | ((unsigned)p[2] << 8));
+        return;
+    case REDIR_COM_STMT_FETCH:
+        if (ok) {
+            json_member_u64(j, "statement_id", c.as.stmt_fetch.statement_id);
         }
-        break;
-    case 0x11: { /* change-user */
-        redir_span user = {NULL, 0}, auth = {NULL, 0}, db = {NULL, 0}, plugin = {NULL, 0};
-        bool has_plugin = false;
-        bool has_user = cur_nulstr(&c, &user);
-        if (pk->caps & REDIR_CLIENT_SECURE_CONNECTION) {
-            if (!c.bad && c.n >= 1) {
-                size_t al = c.p[0];
-                cur_skip(&c, 1);
-                auth = redir_span_of(c.p, al <= c.n ? al : 0);
-                cur_skip(&c, al);
-            } else {
-                c.bad = true;
-            }
-        } else {
-            cur_nulstr(&c, &auth);
+        return;
+    case REDIR_COM_PROCESS_KILL:
+        if (ok) {
+            json_member_u64(j, "connection_id", c.as.connection_id);
         }
-        bool has_db = !c.bad && cur_nulstr(&c, &db);
-        if (!c.bad && c.n >= 2) {
-            cur_skip(&c, 2);
-            if ((pk->caps & REDIR_CLIENT_PLUGIN_AUTH) && c.n > 0) {
-                has_plugin = cur_nulstr(&c, &plugin);
-            }
+        return;
+    case REDIR_COM_SET_OPTION:
+        if (ok) {
+            json_member_u64(j, "option", c.as.option);
         }
-        if (has_user) {
-            json_member_string(j, "user", user.ptr, user.len);
-        } else {
-            json_member_null(j, "user");
-        }
-        if (has_db) {
-            json_member_string(j, "database", db.ptr, db.len);
-        } else {
-            json_member_null(j, "database");
-        }
-        if (has_plugin) {
-            json_member_string(j, "auth_plugin", plugin.ptr, plugin.len);
-        } else {
-            json_member_null(j, "auth_plugin");
-        }
-        break;
+        return;
+    case REDIR_COM_CHANGE_USER: {
+        const redir_com_change_user *u = &c.as.change_user;
+        json_span_or_null(j, "user", ok, u->user);
+        json_span_or_null(j, "database", ok, u->database);
+        json_span_or_null(j, "auth_plugin", ok && u->has_auth_plugin, u->auth_plugin);
+        return;
     }
     default:
-        if (n > 1) {
-            json_member_hex(j, "data", p + 1, n - 1);
+        if (pk->len > 1) {
+            json_member_hex(j, "data", pk->payload + 1, pk->len - 1);
         }
-        break;
+        return;
     }
 }
 
 static void json_extra_server(json_writer *j, const dump_packet *pk) {
     if (pk->answers != 0xFF) {
-        const char *an = dump_command_name(pk->answers);
+        const char *an = redir_com_name(pk->answers);
         if (an != NULL) {
             json_member_cstring(j, "answers", an);
         }
     }
     if (pk->kind == DUMP_K_COLUMN_COUNT) {
-        uint64_t v;
-        size_t used;
-        if (redir_lenenc_decode(&v, &used, NULL, pk->payload, pk->len) == REDIR_OK) {
-            json_member_u64(j, "columns", v);
-            if (used < pk->len) {
-                json_member_u64(j, "metadata_follows", pk->payload[used]);
+        redir_column_count c;
+        if (redir_column_count_decode(&c, NULL, pk->payload, pk->len, pk->caps) == REDIR_OK) {
+            json_member_u64(j, "columns", c.count);
+            if (c.has_metadata_follows) {
+                json_member_u64(j, "metadata_follows", c.metadata_follows);
             }
         }
     } else if (pk->kind == DUMP_K_COLUMN_DEF) {
-        column_def d = parse_column_def(pk->payload, pk->len, pk->caps);
-        if (d.ok) {
+        redir_column_def d;
+        if (redir_column_def_decode(&d, NULL, pk->payload, pk->len, pk->caps) == REDIR_OK) {
             json_member_string(j, "schema", d.schema.ptr, d.schema.len);
             json_member_string(j, "table", d.table.ptr, d.table.len);
             json_member_string(j, "name", d.name.ptr, d.name.len);
@@ -522,14 +339,16 @@ static void write_packet(dump_run *r, const dump_event *ev, const dump_verify_in
         break;
     case DUMP_K_PREPARE_OK:
         json_member_word(j, "kind", "prepare-ok");
-        if (pk->len >= 12) {
-            const uint8_t *p = pk->payload;
-            json_member_u64(j, "statement_id",
-                            (uint32_t)p[1] | ((uint32_t)p[2] << 8) | ((uint32_t)p[3] << 16) |
-                                ((uint32_t)p[4] << 24));
-            json_member_u64(j, "columns", (unsigned)p[5] | ((unsigned)p[6] << 8));
-            json_member_u64(j, "params", (unsigned)p[7] | ((unsigned)p[8] << 8));
-            json_member_u64(j, "warnings", (unsigned)p[10] | ((unsigned)p[11] << 8));
+        {
+            redir_prepare_ok po;
+            if (redir_prepare_ok_decode(&po, NULL, pk->payload, pk->len,
+                                        pk->caps | REDIR_CLIENT_OPTIONAL_RESULTSET_METADATA) ==
+                REDIR_OK) {
+                json_member_u64(j, "statement_id", po.statement_id);
+                json_member_u64(j, "columns", po.num_columns);
+                json_member_u64(j, "params", po.num_params);
+                json_member_u64(j, "warnings", po.warnings);
+            }
         }
         break;
     case DUMP_K_STATISTICS:
@@ -625,7 +444,7 @@ static bool packet_wanted(const dump_run *r, const dump_packet *pk) {
     if ((unsigned)pk->kind < 62 && (only & (UINT64_C(1) << pk->kind)) != 0) {
         return true;
     }
-    if ((only & ONLY_QUERY) != 0 && pk->kind == DUMP_K_COMMAND && pk->command == 0x03) {
+    if ((only & ONLY_QUERY) != 0 && pk->kind == DUMP_K_COMMAND && pk->command == REDIR_COM_QUERY) {
         return true;
     }
     if ((only & ONLY_REDIRECT) != 0 && pk->dir == DUMP_S2C) {

@@ -26,7 +26,7 @@ static bool negotiated_caps(const rp_packet *greeting, const rp_packet *response
             REDIR_OK) {
         return false;
     }
-    *caps = g.capabilities & r.capabilities;
+    *caps = redir_caps_negotiate(g.capabilities, r.capabilities);
     return true;
 }
 

@@ -23,8 +23,9 @@
  * MariaDB progress reports (ERR 0xFFFF) are counted, never part of the shape:
  * how many arrive depends on timing.
  *
- * The classifier is pushed one server payload at a time, so the same code
- * reads a captured flow and a live connection.
+ * The library's response tracker classifies the payloads, pushed one server
+ * payload at a time, so the same code reads a captured flow and a live
+ * connection.
  */
 #ifndef REDIR_TOOL_REPLAY_SHAPE_H
 #define REDIR_TOOL_REPLAY_SHAPE_H
@@ -35,23 +36,26 @@
 
 #include "replay_buf.h"
 
+#include <redir/command.h>
+
 /* Pseudo command for the login exchange (after the handshake response). */
 #define RP_CMD_LOGIN 0x100
 
-#define RP_COM_QUIT 0x01
-#define RP_COM_INIT_DB 0x02
-#define RP_COM_QUERY 0x03
-#define RP_COM_FIELD_LIST 0x04
-#define RP_COM_STATISTICS 0x09
-#define RP_COM_CHANGE_USER 0x11
-#define RP_COM_STMT_PREPARE 0x16
-#define RP_COM_STMT_EXECUTE 0x17
-#define RP_COM_STMT_SEND_LONG_DATA 0x18
-#define RP_COM_STMT_CLOSE 0x19
-#define RP_COM_STMT_RESET 0x1a
-#define RP_COM_STMT_FETCH 0x1c
-#define RP_COM_RESET_CONNECTION 0x1f
-#define RP_COM_STMT_BULK_EXECUTE 0xfa
+/* Command bytes, as <redir/command.h> defines them. */
+#define RP_COM_QUIT REDIR_COM_QUIT
+#define RP_COM_INIT_DB REDIR_COM_INIT_DB
+#define RP_COM_QUERY REDIR_COM_QUERY
+#define RP_COM_FIELD_LIST REDIR_COM_FIELD_LIST
+#define RP_COM_STATISTICS REDIR_COM_STATISTICS
+#define RP_COM_CHANGE_USER REDIR_COM_CHANGE_USER
+#define RP_COM_STMT_PREPARE REDIR_COM_STMT_PREPARE
+#define RP_COM_STMT_EXECUTE REDIR_COM_STMT_EXECUTE
+#define RP_COM_STMT_SEND_LONG_DATA REDIR_COM_STMT_SEND_LONG_DATA
+#define RP_COM_STMT_CLOSE REDIR_COM_STMT_CLOSE
+#define RP_COM_STMT_RESET REDIR_COM_STMT_RESET
+#define RP_COM_STMT_FETCH REDIR_COM_STMT_FETCH
+#define RP_COM_RESET_CONNECTION REDIR_COM_RESET_CONNECTION
+#define RP_COM_STMT_BULK_EXECUTE REDIR_COM_STMT_BULK_EXECUTE
 
 typedef enum rp_step {
     RP_STEP_MORE = 0,    /* feed the next packet */
@@ -64,9 +68,8 @@ typedef enum rp_step {
 typedef struct rp_resp {
     int command;       /* COM_* byte, or RP_CMD_LOGIN */
     uint64_t caps;     /* negotiated capabilities */
-    int state;         /* private */
-    uint64_t cols_left;
-    uint64_t params_left;
+    redir_resp_tracker tracker; /* private: classifies the payloads */
+    int item;          /* private: the item under way */
     uint64_t count;    /* columns / fields in the current item */
     uint64_t rows;
     bool more_data;    /* the last item is auth-more-data */
