@@ -2,7 +2,9 @@
 #ifndef REDIR_TOOL_CLI_OPTS_H
 #define REDIR_TOOL_CLI_OPTS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 /* cli_wants_help: --help or -h appears before any "--"; it wins over every
@@ -14,6 +16,21 @@ static inline bool cli_wants_help(int argc, char **argv) {
         }
     }
     return false;
+}
+
+/* cli_usage_error prints "redir CMD: MESSAGE" and the hint to --help on
+ * stderr, and returns the usage exit status (2). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static inline int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "redir %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see redir %s --help)\n", cmd);
+    va_end(ap);
+    return 2;
 }
 
 #endif

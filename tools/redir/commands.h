@@ -21,6 +21,6 @@ int cmd_dump(int argc, char **argv);   /* cmd_dump.c: captures to JSON */
 int cmd_replay(int argc, char **argv); /* cmd_replay.c: replaying captures */
 int cmd_build(int argc, char **argv);  /* cmd_build.c: redirect carriers as packets */
 int cmd_serve(int argc, char **argv);  /* cmd_serve.c: the redirecting server, conformance kit */
-int cmd_probe(int argc, char **argv);  /* roadmap: the diagnostic client */
+int cmd_probe(int argc, char **argv);  /* cmd_probe.c: connect and follow redirects */
 
 #endif

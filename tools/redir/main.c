@@ -21,7 +21,7 @@ static const command commands[] = {
     {"replay", cmd_replay, "replay the packets of a capture"},
     {"build", cmd_build, "build a packet carrying a redirect (hex)"},
     {"serve", cmd_serve, "answer connections with a redirect; conformance kit scenarios"},
-    /* {"probe", cmd_probe, "connect, authenticate and follow redirects"}, */
+    {"probe", cmd_probe, "connect, authenticate and follow redirects"},
 };
 
 #define NUM_COMMANDS (sizeof commands / sizeof commands[0])

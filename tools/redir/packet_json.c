@@ -170,7 +170,7 @@ static redir_status write_greeting(json_writer *j, const uint8_t *payload, size_
 
 /* ------------------------------------------------------------------ OK */
 
-static const char *track_type_name(uint8_t type) {
+const char *packet_json_track_name(uint8_t type) {
     switch (type) {
     case REDIR_TRACK_SYSTEM_VARIABLES:
         return "system_variable";
@@ -199,7 +199,7 @@ static redir_status walk_session_state(json_writer *j, redir_span block, const u
     redir_status st;
     redir_session_iter_init(&it, block);
     while ((st = redir_session_next(&it, &e, &inner)) == REDIR_OK) {
-        const char *name = track_type_name(e.type);
+        const char *name = packet_json_track_name(e.type);
         if (e.type == REDIR_TRACK_SYSTEM_VARIABLES) {
             /* One object per name/value pair, the first pair included. */
             redir_span rest = e.more_pairs;

@@ -114,6 +114,11 @@ redir_status packet_json_write_client(json_writer *j, packet_json_client kind,
 void packet_json_capabilities(json_writer *j, uint64_t caps);
 void packet_json_status(json_writer *j, bool present, uint64_t status);
 
+/* packet_json_track_name names a session-track entry type as the
+ * session_track members do ("system_variable", "schema", ...); NULL for a
+ * type without a name. */
+const char *packet_json_track_name(uint8_t type);
+
 /* packet_json_has_redirect tells whether packet_json_write would write a
  * "redirect" or "redirect_error" member for this packet (same rule, nothing
  * written). */
