@@ -172,13 +172,8 @@ static void answer_command(harness *h, const redir_server_event *ev) {
             size_t blen = 0;
             FUZZ_CHECK(redir_session_put_sysvar(block, sizeof block, &blen, lit("redirect_url"),
                                                 lit("mysql://10.0.0.7:3307")) == REDIR_OK);
-            redir_ok ok;
-            memset(&ok, 0, sizeof ok);
-            ok.header = 0xFE;
-            ok.status = REDIR_STATUS_AUTOCOMMIT;
-            ok.has_session_state = true;
-            ok.session_state = redir_span_of(block, blen);
-            FUZZ_CHECK(redir_server_ok(&h->srv, NULL, &ok) == REDIR_OK);
+            FUZZ_CHECK(redir_server_rows_end_state(&h->srv, NULL, 0, REDIR_STATUS_AUTOCOMMIT,
+                                                   redir_span_of(block, blen)) == REDIR_OK);
         } else {
             FUZZ_CHECK(redir_server_rows_end(&h->srv, NULL, 0, REDIR_STATUS_AUTOCOMMIT) ==
                        REDIR_OK);

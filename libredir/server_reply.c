@@ -327,3 +327,15 @@ redir_status redir_server_rows_end(redir_server *srv, redir_diag *diag, uint16_t
                                    uint16_t status) {
     return end_block(srv, diag, warnings, status, true);
 }
+
+redir_status redir_server_rows_end_state(redir_server *srv, redir_diag *diag, uint16_t warnings,
+                                         uint16_t status, redir_span session_state) {
+    redir_ok ok;
+    memset(&ok, 0, sizeof ok);
+    ok.header = 0xFE;
+    ok.status = status;
+    ok.warnings = warnings;
+    ok.has_session_state = true;
+    ok.session_state = session_state;
+    return redir_server_ok(srv, diag, &ok);
+}

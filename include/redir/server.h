@@ -346,11 +346,23 @@ REDIR_API REDIR_NODISCARD redir_status redir_server_columns_end(redir_server *sr
                                                                 uint16_t status);
 
 /* redir_server_rows_end closes the rows: an EOF, or under
- * CLIENT_DEPRECATE_EOF an OK with header 0xFE (to carry session state there,
- * use redir_server_ok with header 0xFE instead). Ends the response unless
+ * CLIENT_DEPRECATE_EOF an OK with header 0xFE. Ends the response unless
  * status has SERVER_MORE_RESULTS_EXISTS. */
 REDIR_API REDIR_NODISCARD redir_status redir_server_rows_end(redir_server *srv, redir_diag *diag,
                                                              uint16_t warnings, uint16_t status);
+
+/* redir_server_rows_end_state closes the rows with an OK (header 0xFE) whose
+ * session state block is session_state (entries built with the
+ * redir_session_put_* encoders, e.g. a redirect_url system variable): the
+ * place a server announces state, a redirect included, at the end of a
+ * result set. Needs CLIENT_DEPRECATE_EOF (else REDIR_E_SERVER_STATE: a
+ * legacy EOF has no room for it) and CLIENT_SESSION_TRACK
+ * (REDIR_E_MISSING_CAPABILITY). */
+REDIR_API REDIR_NODISCARD redir_status redir_server_rows_end_state(redir_server *srv,
+                                                                   redir_diag *diag,
+                                                                   uint16_t warnings,
+                                                                   uint16_t status,
+                                                                   redir_span session_state);
 
 #ifdef __cplusplus
 }

@@ -894,3 +894,117 @@ Test(server, a_huge_packet_is_refused_before_its_payload) {
     }
     no_event(&C);
 }
+
+/* ------------------------------------------------------------- the caller's side */
+
+Test(server, answers_out_of_turn_are_refused_without_output) {
+    start(&C, capture_config(9, "OLoiDSX@sGHp{;RlG]|{"), 0);
+    redir_server_output_consume(&C.srv, BUF_SIZE);
+    redir_ok ok;
+    memset(&ok, 0, sizeof ok);
+    cr_assert(eq(int, redir_server_ok(&C.srv, NULL, &ok), REDIR_E_SERVER_STATE), "before login");
+    cr_assert(eq(int, redir_server_err(&C.srv, NULL, 1, lit(""), lit("x")), REDIR_E_SERVER_STATE));
+    cr_assert(eq(int, redir_server_tls_done(&C.srv), REDIR_E_SERVER_STATE));
+    client(&C, PLAIN_RESPONSE, REDIR_SERVER_EV_HANDSHAKE_RESPONSE);
+    ok.header = 0xFE;
+    cr_assert(eq(int, redir_server_ok(&C.srv, NULL, &ok), REDIR_E_SERVER_STATE),
+              "OK-as-EOF cannot end a login");
+    cr_assert(eq(int, redir_server_send(&C.srv, NULL, (const uint8_t *)"\x01", 1),
+                 REDIR_E_SERVER_STATE));
+    cr_assert(eq(int, redir_server_rows_end(&C.srv, NULL, 0, 2), REDIR_E_SERVER_STATE));
+    no_output(&C);
+    ok_with_schema(&C, "redir_test");
+    redir_server_output_consume(&C.srv, BUF_SIZE);
+    cr_assert(eq(int, redir_server_columns_end(&C.srv, NULL, 0, 2), REDIR_E_SERVER_STATE));
+    client(&C, PLAIN_SELECT1, REDIR_SERVER_EV_COMMAND);
+    /* this client did not negotiate DEPRECATE_EOF: no OK-as-EOF */
+    cr_assert(eq(int, redir_server_rows_end_state(&C.srv, NULL, 0, 2, lit("\x01\x02\x01x")),
+                 REDIR_E_SERVER_STATE));
+    ok.header = 0x01;
+    cr_assert(eq(int, redir_server_ok(&C.srv, NULL, &ok), REDIR_E_INVALID_ARGUMENT));
+    no_output(&C);
+}
+
+Test(server, a_full_output_buffer_reports_the_room_needed) {
+    static uint8_t in[1024], out[160];
+    redir_server_config cfg = capture_config(9, "OLoiDSX@sGHp{;RlG]|{");
+    cfg.in_buf = in;
+    cfg.in_cap = sizeof in;
+    cfg.out_buf = out;
+    cfg.out_cap = 64;
+    redir_server srv;
+    redir_diag d = {0, 0};
+    cr_assert(eq(int, redir_server_init(&srv, &d, &cfg), REDIR_E_NOSPACE));
+    cr_assert(eq(sz, d.needed, 104), "the greeting's size");
+    cfg.out_cap = sizeof out;
+    cr_assert(eq(int, redir_server_init(&srv, &d, &cfg), REDIR_OK));
+    size_t n;
+    const uint8_t *b = hexbuf(0, PLAIN_RESPONSE, &n);
+    size_t taken;
+    cr_assert(eq(int, redir_server_feed(&srv, &taken, b, n), REDIR_OK));
+    redir_server_event ev;
+    cr_assert(eq(int, redir_server_next(&srv, &ev), REDIR_OK));
+    /* the greeting (104 bytes) is still queued: the 59-byte redirect OK
+     * does not fit the 56 bytes left */
+    cr_assert(eq(int,
+                 redir_server_ok_redirect(&srv, &d, REDIR_STATUS_AUTOCOMMIT,
+                                          lit("mariadb://db2.example.com:3306"), NULL, 0),
+                 REDIR_E_NOSPACE));
+    cr_assert(eq(sz, d.needed, 59));
+    size_t len;
+    redir_server_output(&srv, &len);
+    cr_assert(eq(sz, len, 104), "nothing was queued");
+    redir_server_output_consume(&srv, len);
+    cr_assert(eq(int,
+                 redir_server_ok_redirect(&srv, &d, REDIR_STATUS_AUTOCOMMIT,
+                                          lit("mariadb://db2.example.com:3306"), NULL, 0),
+                 REDIR_OK));
+    const uint8_t *o = redir_server_output(&srv, &len);
+    size_t want_len;
+    const uint8_t *want = hexbuf(1, SPEC_ST_LOGIN_REDIRECT, &want_len);
+    cr_assert(eq(sz, len, want_len));
+    cr_assert(eq(int, memcmp(o, want, len), 0));
+}
+
+Test(server, results_with_more_results_keep_the_command_open) {
+    start(&C, node_config(), 0);
+    node_login(&C);
+    client(&C, CU_QUERY, REDIR_SERVER_EV_COMMAND);
+    redir_ok ok;
+    memset(&ok, 0, sizeof ok);
+    ok.status = REDIR_STATUS_AUTOCOMMIT | REDIR_STATUS_MORE_RESULTS_EXISTS;
+    cr_assert(eq(int, redir_server_ok(&C.srv, NULL, &ok), REDIR_OK));
+    cr_assert(eq(int, redir_server_state_of(&C.srv), REDIR_SERVER_RESPONDING));
+    send_payloads(&C, CU_QUERY_RESULT, 0, 2);
+    uint8_t block[64];
+    size_t blen = 0;
+    cr_assert(eq(int, redir_session_put_sysvar(block, sizeof block, &blen, lit("redirect_url"),
+                                               lit("mysql://10.0.0.7:3307")),
+                 REDIR_OK));
+    cr_assert(eq(int,
+                 redir_server_rows_end_state(&C.srv, NULL, 0, REDIR_STATUS_AUTOCOMMIT,
+                                             redir_span_of(block, blen)),
+                 REDIR_OK));
+    cr_assert(eq(int, redir_server_state_of(&C.srv), REDIR_SERVER_IDLE));
+    /* the sequence ids ran on: OK 1, count 2, definition 3, row 4, OK-as-EOF 5 */
+    size_t len;
+    const uint8_t *out = redir_server_output(&C.srv, &len);
+    size_t at = 0;
+    uint8_t seq = 1;
+    redir_frame f;
+    size_t used;
+    while (at < len) {
+        cr_assert(eq(int, redir_frame_decode(&f, &used, NULL, out + at, len - at), REDIR_OK));
+        cr_assert(eq(u8, f.seq, seq++));
+        at += used;
+    }
+    cr_assert(eq(u8, seq, 6));
+    redir_ok last;
+    cr_assert(eq(int, redir_ok_decode(&last, NULL, f.payload.ptr, f.payload.len,
+                                      redir_server_negotiated(&C.srv)),
+                 REDIR_OK));
+    cr_assert(eq(u8, last.header, 0xFE));
+    redir_instruction ins;
+    cr_assert(eq(int, redir_redirect_from_ok(&ins, NULL, &last, false), REDIR_OK));
+    cr_assert(eq(u16, ins.port, 3307));
+}
