@@ -78,7 +78,7 @@ scenario() {
     local port
     port=$(sed -n 's/^server [0-9.]*:\([0-9]*\) .*/\1/p' "$log")
     live_timeout 10 mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$port" -u redir \
-        -predir-pass --connect-timeout=5 "$@" -e 'SELECT 1' >"$out" 2>&1
+        -predir-pass --connect-timeout=5 "$@" -e "${KIT_SQL:-SELECT 1}" >"$out" 2>&1
     local rc=0 tenths=200
     while kill -0 "$pid" 2>/dev/null && (( tenths-- > 0 )); do sleep 0.1; done
     wait "$pid" 2>/dev/null
@@ -105,6 +105,12 @@ scenario invalid-url PASS "${verify[@]}"
 scenario login-session-track FAIL "${verify[@]}"
 scenario login-err FAIL "${verify[@]}"
 scenario mid-session FAIL "${verify[@]}"
+# It runs statements one after the other: the redirect waits in the
+# transaction its first statement opened; after COMMIT it should follow.
+KIT_SQL='SELECT 1; COMMIT; SELECT 2' scenario in-transaction FAIL "${verify[@]}"
+grep -q 'the transaction ended but the client did not follow' "$LIVE_TMP"/kit-in-transaction.log \
+    && live_pass "in-transaction: the client ran COMMIT and the judge saw the transaction end" \
+    || live_fail "in-transaction: the judge saw the transaction end" "$LIVE_TMP/kit-in-transaction.log"
 # Without TLS it walks into the downgrade: the judge names that too.
 scenario tls-downgrade FAIL --ssl=0
 live_done
