@@ -247,7 +247,8 @@ int main(int argc, char **argv) {
     }
     curl_url_cleanup(uc.curl);
 
-    /* A MariaDB login OK with three tracked variables, the last redirect_url. */
+    /* A MariaDB login OK with three tracked variables, the last redirect_url
+     * (MariaDB 11.5 lists every tracked variable in the login OK). */
     static uint8_t pkt[512];
     size_t pkt_len = 0;
     redir_sysvar extra[] = {
@@ -255,7 +256,7 @@ int main(int argc, char **argv) {
         {redir_span_of("character_set_client", 20), redir_span_of("utf8mb4", 7)},
         {redir_span_of("redirect_url", 12), redir_span_of("", 0)},
     };
-    const char *url = "mysql://app@db2.example.com:3307/?ttl=60";
+    const char *url = "mariadb://db2.example.com:3306"; /* SPEC.md 2.1, example A */
     if (redir_build_ok_redirect(pkt, sizeof pkt, &pkt_len, 2, REDIR_CAPS_MARIADB_DEFAULT,
                                 REDIR_STATUS_AUTOCOMMIT, redir_span_of(url, strlen(url)), extra,
                                 3) != REDIR_OK) {

@@ -80,14 +80,13 @@ static redir_status ok_decode(redir_ok *ok, redir_diag *diag, rd *r, uint64_t ca
 
 redir_status redir_ok_decode(redir_ok *out, redir_diag *diag, const uint8_t *in, size_t in_len,
                              uint64_t caps) {
-    redir_ok ok;
-    memset(&ok, 0, sizeof ok);
+    /* Decoded in place (no copy of the struct); cleared again on failure. */
+    memset(out, 0, sizeof *out);
     rd r = rd_init(in, in_len);
-    redir_status st = ok_decode(&ok, diag, &r, caps);
+    redir_status st = ok_decode(out, diag, &r, caps);
     if (st != REDIR_OK) {
-        memset(&ok, 0, sizeof ok);
+        memset(out, 0, sizeof *out);
     }
-    *out = ok;
     return st;
 }
 

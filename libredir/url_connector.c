@@ -40,6 +40,37 @@ redir_status redir__url_parse_connector(redir_url *out, redir_diag *diag, const 
     if (sst != REDIR_OK) {
         return sst;
     }
+    /* The common form, host[:port] with a plain reg-name host, in one pass;
+     * anything else (userinfo, an IP literal, escapes, errors) takes the
+     * general path below, which reaches the same result for this form. */
+    size_t i = pos;
+    while (i < len && (redir__url_class[s[i]] & REDIR__C_USER) != 0) {
+        i++;
+    }
+    if (i > pos && (i == len || s[i] == ':' || s[i] == '/')) {
+        size_t host_end = i;
+        uint32_t port = REDIR_DEFAULT_PORT;
+        bool has_port = false;
+        bool plain = true;
+        if (i < len && s[i] == ':') {
+            size_t d = ++i;
+            port = 0;
+            while (i < len && redir__is_digit(s[i]) && i - d < 5) {
+                port = port * 10 + (uint32_t)(s[i] - '0');
+                i++;
+            }
+            has_port = true;
+            plain = i > d && port <= 65535 && (i == len || s[i] == '/');
+        }
+        if (plain) {
+            redir_url_host *h = &out->hosts[0];
+            out->num_hosts = 1;
+            h->host = redir_span_of(s + pos, host_end - pos);
+            h->has_port = has_port;
+            h->port = (uint16_t)port;
+            return redir__parse_tail(out, s, len, i, false, diag);
+        }
+    }
     size_t auth_end = redir__find_byte(s, pos, len, '/');
     size_t at = redir__find_byte(s, pos, auth_end, '@');
     size_t host_from = pos;
