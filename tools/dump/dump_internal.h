@@ -1,4 +1,10 @@
-/* Internal structures of the redir_dump component, shared by its .c files. */
+/* Internal structures of the redir_dump component, shared by its .c files.
+ *
+ * The files call each other in one direction only:
+ *   pcapio.c -> session.c (flows, reassembly) -> stream.c (framing)
+ *            -> proto.c (connection phase; the command phase is the
+ *               library's response tracker) -> emit.c, buf.c
+ * link.c, names.c and verify.c call none of them. */
 #ifndef REDIR_DUMP_INTERNAL_H
 #define REDIR_DUMP_INTERNAL_H
 
@@ -89,12 +95,12 @@ struct dump_session {
     uint64_t cur_frame;
 };
 
-/* Event helpers (session.c). */
+/* Event helpers (emit.c). */
 void dump__emit(dump_session *s, dump_event *ev);
 void dump__emit_simple(dump_session *s, dump_flow_internal *f, dump_event_type type, dump_dir dir,
                        uint64_t bytes, const char *text);
 
-/* Buffers (session.c). Return false when the cap would be exceeded or memory
+/* Buffers (buf.c). Return false when the cap would be exceeded or memory
  * runs out. */
 bool dump__buf_append(dump_buf *b, const uint8_t *p, size_t n, size_t limit);
 void dump__buf_consume(dump_buf *b, size_t n);
