@@ -109,7 +109,7 @@ fi
 command -v jq >/dev/null || { echo "drain.sh: jq is needed" >&2; exit 2; }
 
 . "$root/tests/live/lib.sh"
-live_init drain $(( before + after + 90 ))
+live_init drain $(( before + after + 150 ))
 for sub in serve probe; do
     "$redir" "$sub" --help >/dev/null 2>&1 || live_die "'$redir $sub' is not available"
 done

@@ -41,7 +41,7 @@ if [[ ! -d $node_dir/node_modules/mariadb ]]; then
 fi
 
 . "$here/lib.sh"
-live_init node_redirect 150
+live_init node_redirect 270
 "$redir" serve --help >/dev/null 2>&1 || live_die "'$redir serve' is not available"
 
 live_start_servers 1
