@@ -25,6 +25,10 @@
  *
  * Nothing here allocates, reads a clock or draws random numbers: the caller
  * supplies the scramble and the connection id.
+ *
+ * Not supported: the compressed protocol (never offered) and LOCAL INFILE
+ * (a 0xFB request sent with redir_server_send gets no file read back: the
+ * engine reads the next packet as a command).
  */
 #ifndef REDIR_SERVER_H
 #define REDIR_SERVER_H
