@@ -179,21 +179,22 @@ typedef struct dump_flow {
 /* What a logical packet is. Server kinds mirror redir_kind; client kinds and
  * a few context-dependent server kinds are added. */
 typedef enum dump_kind {
-    DUMP_K_UNKNOWN = 0,
-    /* server -> client */
-    DUMP_K_GREETING,
-    DUMP_K_OK,
-    DUMP_K_ERR,
-    DUMP_K_EOF,
-    DUMP_K_OK_AS_EOF,
-    DUMP_K_AUTH_SWITCH,
-    DUMP_K_AUTH_SWITCH_OLD,
-    DUMP_K_AUTH_MORE_DATA,
-    DUMP_K_AUTH_NEXT_FACTOR,
-    DUMP_K_LOCAL_INFILE,     /* 0xFB + file name */
-    DUMP_K_COLUMN_COUNT,
-    DUMP_K_COLUMN_DEF,       /* also parameter definitions of a prepare response */
-    DUMP_K_ROW,              /* text row, or binary row (dump_packet.binary) */
+    /* server -> client: the library's classification, same values (redir_kind) */
+    DUMP_K_UNKNOWN = REDIR_KIND_UNKNOWN,
+    DUMP_K_GREETING = REDIR_KIND_GREETING,
+    DUMP_K_OK = REDIR_KIND_OK,
+    DUMP_K_ERR = REDIR_KIND_ERR,
+    DUMP_K_EOF = REDIR_KIND_EOF,
+    DUMP_K_OK_AS_EOF = REDIR_KIND_OK_AS_EOF,
+    DUMP_K_AUTH_SWITCH = REDIR_KIND_AUTH_SWITCH,
+    DUMP_K_AUTH_SWITCH_OLD = REDIR_KIND_AUTH_SWITCH_OLD,
+    DUMP_K_AUTH_MORE_DATA = REDIR_KIND_AUTH_MORE_DATA,
+    DUMP_K_AUTH_NEXT_FACTOR = REDIR_KIND_AUTH_NEXT_FACTOR,
+    DUMP_K_LOCAL_INFILE = REDIR_KIND_LOCAL_INFILE,
+    DUMP_K_COLUMN_COUNT = REDIR_KIND_COLUMN_COUNT,
+    DUMP_K_COLUMN_DEF = REDIR_KIND_COLUMN_DEF, /* also parameter definitions (param_def) */
+    DUMP_K_ROW = REDIR_KIND_ROW,               /* text or binary row (dump_packet.binary) */
+    /* kinds the response tracker names (redir_resp_kind_name) */
     DUMP_K_PREPARE_OK,       /* COM_STMT_PREPARE response: statement id, counts */
     DUMP_K_STATISTICS,       /* COM_STATISTICS text response */
     /* client -> server */
@@ -205,15 +206,14 @@ typedef enum dump_kind {
     DUMP_K_COUNT_
 } dump_kind;
 
-/* dump_kind_name: stable lower-case names. Server kinds use redir_kind_name's
- * spelling ("ok", "ok-as-eof", "auth-switch", "column-def", ...); the others are
- * "prepare-ok", "statistics", "ssl-request", "response" (the handshake
- * response, named as packet_json.h names it), "auth-data", "command",
- * "infile-data". */
+/* dump_kind_name: stable lower-case names: redir_kind_name's for the server
+ * kinds, redir_resp_kind_name's for prepare-ok, statistics, auth-data,
+ * command and infile-data, and "ssl-request" and "response" (the handshake
+ * response, named as packet_json.h names it). */
 const char *dump_kind_name(dump_kind k);
 
-/* dump_kind_to_redir maps server kinds that have a redir_kind; others give
- * REDIR_KIND_UNKNOWN. */
+/* dump_kind_to_redir: the redir_kind of a server kind; REDIR_KIND_UNKNOWN for
+ * the others. */
 redir_kind dump_kind_to_redir(dump_kind k);
 
 /* dump_command_name: "query", "init-db", "stmt-prepare", ... for a COM_* byte

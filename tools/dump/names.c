@@ -52,46 +52,32 @@ void dump_endpoint_format(const dump_endpoint *e, char *out, size_t cap) {
     }
 }
 
-static const struct {
-    dump_kind kind;
-    redir_kind rkind;
-    const char *name;
-} kinds[] = {
-    {DUMP_K_UNKNOWN, REDIR_KIND_UNKNOWN, "unknown"},
-    {DUMP_K_GREETING, REDIR_KIND_GREETING, "greeting"},
-    {DUMP_K_OK, REDIR_KIND_OK, "ok"},
-    {DUMP_K_ERR, REDIR_KIND_ERR, "err"},
-    {DUMP_K_EOF, REDIR_KIND_EOF, "eof"},
-    {DUMP_K_OK_AS_EOF, REDIR_KIND_OK_AS_EOF, "ok-as-eof"},
-    {DUMP_K_AUTH_SWITCH, REDIR_KIND_AUTH_SWITCH, "auth-switch"},
-    {DUMP_K_AUTH_SWITCH_OLD, REDIR_KIND_AUTH_SWITCH_OLD, "auth-switch-old"},
-    {DUMP_K_AUTH_MORE_DATA, REDIR_KIND_AUTH_MORE_DATA, "auth-more-data"},
-    {DUMP_K_AUTH_NEXT_FACTOR, REDIR_KIND_AUTH_NEXT_FACTOR, "auth-next-factor"},
-    {DUMP_K_LOCAL_INFILE, REDIR_KIND_LOCAL_INFILE, "local-infile"},
-    {DUMP_K_COLUMN_COUNT, REDIR_KIND_COLUMN_COUNT, "column-count"},
-    {DUMP_K_COLUMN_DEF, REDIR_KIND_COLUMN_DEF, "column-def"},
-    {DUMP_K_ROW, REDIR_KIND_ROW, "row"},
-    {DUMP_K_PREPARE_OK, REDIR_KIND_UNKNOWN, "prepare-ok"},
-    {DUMP_K_STATISTICS, REDIR_KIND_UNKNOWN, "statistics"},
-    {DUMP_K_SSL_REQUEST, REDIR_KIND_UNKNOWN, "ssl-request"},
-    {DUMP_K_HANDSHAKE_RESPONSE, REDIR_KIND_UNKNOWN, "response"},
-    {DUMP_K_AUTH_DATA, REDIR_KIND_UNKNOWN, "auth-data"},
-    {DUMP_K_COMMAND, REDIR_KIND_UNKNOWN, "command"},
-    {DUMP_K_INFILE_DATA, REDIR_KIND_UNKNOWN, "infile-data"},
-};
-
 const char *dump_kind_name(dump_kind k) {
-    if ((size_t)k < sizeof kinds / sizeof kinds[0]) {
-        return kinds[k].name;
+    if ((unsigned)k <= (unsigned)DUMP_K_ROW) {
+        return redir_kind_name((redir_kind)k);
     }
-    return "unknown";
+    switch (k) {
+    case DUMP_K_PREPARE_OK:
+        return redir_resp_kind_name(REDIR_RESP_PREPARE_OK);
+    case DUMP_K_STATISTICS:
+        return redir_resp_kind_name(REDIR_RESP_STATISTICS);
+    case DUMP_K_SSL_REQUEST:
+        return "ssl-request";
+    case DUMP_K_HANDSHAKE_RESPONSE:
+        return "response";
+    case DUMP_K_AUTH_DATA:
+        return redir_resp_kind_name(REDIR_RESP_AUTH_DATA);
+    case DUMP_K_COMMAND:
+        return redir_resp_kind_name(REDIR_RESP_COMMAND);
+    case DUMP_K_INFILE_DATA:
+        return redir_resp_kind_name(REDIR_RESP_INFILE_DATA);
+    default:
+        return "unknown";
+    }
 }
 
 redir_kind dump_kind_to_redir(dump_kind k) {
-    if ((size_t)k < sizeof kinds / sizeof kinds[0]) {
-        return kinds[k].rkind;
-    }
-    return REDIR_KIND_UNKNOWN;
+    return (unsigned)k <= (unsigned)DUMP_K_ROW ? (redir_kind)k : REDIR_KIND_UNKNOWN;
 }
 
 const char *dump_command_name(uint8_t command) { return redir_com_name(command); }
