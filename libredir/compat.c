@@ -11,7 +11,8 @@
  */
 #include <string.h>
 
-#include "url_internal.h"
+#include "url_grammars.h"
+#include "util.h"
 
 static const char *const impl_names[REDIR_IMPL_COUNT] = {
     "mariadb-server", "connector-nodejs", "connector-j",   "r2dbc",
@@ -59,61 +60,11 @@ static void target(redir_compat *c, uint16_t port) {
 /* ------------------------------------------------------------------------- */
 /* UTF-8                                                                       */
 
-/* utf8_lead classifies a first byte: the number of continuation bytes and the
- * allowed range of the first of them; false for a byte that cannot start a
- * sequence (the decoders of WHATWG, Java and .NET agree on these ranges). */
-static bool utf8_lead(uint8_t c, unsigned *need, uint8_t *lo, uint8_t *hi) {
-    *lo = 0x80;
-    *hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        *need = 1;
-    } else if (c == 0xE0) {
-        *need = 2;
-        *lo = 0xA0;
-    } else if (c == 0xED) {
-        *need = 2;
-        *hi = 0x9F;
-    } else if (c >= 0xE1 && c <= 0xEF) {
-        *need = 2;
-    } else if (c == 0xF0) {
-        *need = 3;
-        *lo = 0x90;
-    } else if (c == 0xF4) {
-        *need = 3;
-        *hi = 0x8F;
-    } else if (c >= 0xF1 && c <= 0xF3) {
-        *need = 3;
-    } else {
-        return false;
-    }
-    return true;
-}
-
-/* utf8_next: the length of the code point starting at s[i] (< end); *ok is
- * false when it is a maximal invalid subpart (one U+FFFD). */
-static size_t utf8_next(const uint8_t *s, size_t i, size_t end, bool *ok) {
-    unsigned need;
-    uint8_t lo;
-    uint8_t hi;
-    if (s[i] < 0x80) {
-        *ok = true;
-        return 1;
-    }
-    if (!utf8_lead(s[i], &need, &lo, &hi)) {
-        *ok = false;
-        return 1;
-    }
-    size_t n = 1;
-    while (n <= need) {
-        if (i + n >= end || s[i + n] < lo || s[i + n] > hi) {
-            *ok = false;
-            return n;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-        n++;
-    }
-    *ok = true;
+/* compat_utf8: the length of the code point at s[i] (i < end); *ok false
+ * for a maximal invalid subpart (one U+FFFD). */
+static size_t compat_utf8(const uint8_t *s, size_t i, size_t end, bool *ok) {
+    size_t n = 0;
+    *ok = redir_utf8_next(&n, s + i, end - i);
     return n;
 }
 
@@ -122,7 +73,7 @@ static void host_text(redir_compat *c, const uint8_t *s, size_t from, size_t to)
     size_t i = from;
     while (i < to) {
         bool ok;
-        size_t n = utf8_next(s, i, to, &ok);
+        size_t n = compat_utf8(s, i, to, &ok);
         if (ok) {
             host_bytes(c, s + i, n);
         } else {
@@ -149,7 +100,7 @@ static void u8s_put(u8stream *u, redir_compat *c, uint8_t b) {
         if (u->npending == 0) {
             if (b < 0x80) {
                 host_byte(c, b);
-            } else if (utf8_lead(b, &u->need, &u->lo, &u->hi)) {
+            } else if (redir__utf8_lead(b, &u->need, &u->lo, &u->hi)) {
                 u->pending[u->npending++] = b;
             } else {
                 u->invalid = true;
@@ -287,7 +238,7 @@ static bool w_opaque_host(redir_compat *c, const uint8_t *s, size_t from, size_t
             i = w_skip(s, i + 1, to);
         } else {
             bool ok;
-            size_t n = utf8_next(s, i, to, &ok);
+            size_t n = compat_utf8(s, i, to, &ok);
             if (ok) {
                 for (size_t k = 0; k < n; k++) {
                     u8s_put(&u, c, s[i + k]);

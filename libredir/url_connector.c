@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "reader.h"
-#include "url_internal.h"
+#include "url_grammars.h"
 
 static redir_status parse_userinfo(redir_url *out, const uint8_t *s, size_t from, size_t at,
                                    redir_diag *diag) {

@@ -1,6 +1,7 @@
 /*
  * Internal helpers shared by the URL grammars (url_*.c) and the compatibility
- * report (compat.c). Positions are byte offsets into the caller's input; no
+ * report (compat.c), implemented in url_common.c, which calls no grammar: the
+ * grammars are declared in url_grammars.h and dispatched from url.c. Positions are byte offsets into the caller's input; no
  * helper reads at or past the length it is given.
  */
 #ifndef REDIR_URL_INTERNAL_H
@@ -117,16 +118,6 @@ bool redir__ipv6_parse(const uint8_t *s, size_t from, size_t to, uint16_t pieces
  * no leading zeros, the first longest run of two or more zero pieces as "::")
  * into out (at least 40 bytes) and returns its length. */
 size_t redir__ipv6_format(const uint16_t pieces[8], char out[40]);
-
-/* The grammars: each fills *out (already zeroed) from in[0..len). */
-redir_status redir__url_parse_server(redir_url *out, redir_diag *diag, const uint8_t *in,
-                                     size_t len);
-redir_status redir__url_parse_connector(redir_url *out, redir_diag *diag, const uint8_t *in,
-                                        size_t len);
-redir_status redir__url_parse_multi(redir_url *out, redir_diag *diag, const uint8_t *in,
-                                    size_t len);
-redir_status redir__url_parse_location(redir_url *out, redir_diag *diag, const uint8_t *in,
-                                       size_t len);
 
 /* redir__parse_scheme reads "mysql://" or "mariadb://" (case-sensitive) at
  * the start of s, sets out->scheme and *pos to the byte after "//"; fails

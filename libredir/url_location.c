@@ -12,7 +12,7 @@
  * buffers). Whatever follows the newline is not part of the line.
  */
 #include "reader.h"
-#include "url_internal.h"
+#include "url_grammars.h"
 
 #define LOCATION_PREFIX "Location: mysql://"
 #define LOCATION_MAX_FIELD 128

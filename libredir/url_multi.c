@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "reader.h"
-#include "url_internal.h"
+#include "url_grammars.h"
 
 static bool equals_nocase(const uint8_t *s, size_t from, size_t to, const char *lit) {
     size_t n = strlen(lit);

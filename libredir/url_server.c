@@ -5,7 +5,7 @@
  * port ends the string; here the end of the input plays that NUL's part.
  */
 #include "reader.h"
-#include "url_internal.h"
+#include "url_grammars.h"
 
 redir_status redir__url_parse_server(redir_url *out, redir_diag *diag, const uint8_t *s,
                                      size_t len) {

@@ -74,4 +74,35 @@ static inline redir_status redir__scan_port(const uint8_t *s, size_t from, size_
     return REDIR_OK;
 }
 
+/* redir__utf8_lead classifies the first byte of a UTF-8 sequence: the number
+ * of continuation bytes and the allowed range of the first of them (no
+ * overlong forms, no surrogates, nothing above U+10FFFF); false for a byte
+ * that cannot start a multi-byte sequence. */
+static inline bool redir__utf8_lead(uint8_t c, unsigned *need, uint8_t *lo, uint8_t *hi) {
+    *lo = 0x80;
+    *hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        *need = 1;
+    } else if (c == 0xE0) {
+        *need = 2;
+        *lo = 0xA0;
+    } else if (c == 0xED) {
+        *need = 2;
+        *hi = 0x9F;
+    } else if (c >= 0xE1 && c <= 0xEF) {
+        *need = 2;
+    } else if (c == 0xF0) {
+        *need = 3;
+        *lo = 0x90;
+    } else if (c == 0xF4) {
+        *need = 3;
+        *hi = 0x8F;
+    } else if (c >= 0xF1 && c <= 0xF3) {
+        *need = 3;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 #endif

@@ -82,6 +82,13 @@ static inline redir_span redir_span_of(const void *ptr, size_t len) {
     return s;
 }
 
+/* redir_utf8_next reads the code point at the start of in[0..in_len): true
+ * with *out_len its length (1..4) when it is well-formed UTF-8 (no overlong
+ * forms, surrogates or values above U+10FFFF); false with *out_len the length
+ * of the maximal invalid subpart (at least 1, the unit a decoder replaces
+ * with one U+FFFD), or 0 when in_len is 0. */
+REDIR_API bool redir_utf8_next(size_t *out_len, const uint8_t *in, size_t in_len);
+
 /* redir_diag receives where a decoder stopped. offset is relative to the start
  * of the input handed to the failing call. needed is meaningful only with
  * REDIR_E_TRUNCATED: at least that many more bytes are required. */

@@ -1,5 +1,7 @@
 #include "out.h"
 
+#include <redir/common.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -264,45 +266,6 @@ static inline bool text_ok(uint8_t b) { return json_ok(b) && b != 0x7F; }
 SAFE_RUN(json_safe_run, json_special, json_ok, JSON_EXTRA)
 SAFE_RUN(text_safe_run, text_special, text_ok, TEXT_EXTRA)
 
-/* utf8_valid_len returns the length (2..4) of the well-formed UTF-8 sequence
- * starting at p[0] (a byte >= 0x80), or 0 when there is none. */
-static size_t utf8_valid_len(const uint8_t *p, size_t n) {
-    uint8_t b = p[0];
-    uint8_t lo = 0x80;
-    uint8_t hi = 0xBF;
-    size_t need;
-    if (b >= 0xC2 && b <= 0xDF) {
-        need = 2;
-    } else if (b == 0xE0) {
-        need = 3;
-        lo = 0xA0; /* no overlong forms */
-    } else if (b == 0xED) {
-        need = 3;
-        hi = 0x9F; /* no UTF-16 surrogates */
-    } else if (b >= 0xE1 && b <= 0xEF) {
-        need = 3;
-    } else if (b == 0xF0) {
-        need = 4;
-        lo = 0x90;
-    } else if (b >= 0xF1 && b <= 0xF3) {
-        need = 4;
-    } else if (b == 0xF4) {
-        need = 4;
-        hi = 0x8F; /* nothing above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (n < need || p[1] < lo || p[1] > hi) {
-        return 0;
-    }
-    for (size_t i = 2; i < need; i++) {
-        if (p[i] < 0x80 || p[i] > 0xBF) {
-            return 0;
-        }
-    }
-    return need;
-}
-
 void out_json_escaped(outbuf *o, const void *ptr, size_t n) {
     const uint8_t *p = ptr;
     size_t run = 0; /* start of the pending run of bytes copied verbatim */
@@ -318,8 +281,8 @@ void out_json_escaped(outbuf *o, const void *ptr, size_t n) {
         }
         uint8_t b = p[i];
         if (b >= 0x80) {
-            size_t seq = utf8_valid_len(p + i, n - i);
-            if (seq > 0) {
+            size_t seq = 0;
+            if (redir_utf8_next(&seq, p + i, n - i)) {
                 i += seq;
                 continue;
             }
