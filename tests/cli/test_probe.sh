@@ -55,6 +55,7 @@ check tls_conflict 2 '' 'exclude each other' -- 127.0.0.1 --tls --no-tls
 check no_tls_keylog 2 '' '--no-tls excludes' -- 127.0.0.1 --no-tls --keylog /dev/null
 check bad_url 2 '' 'not a URL a connector accepts: .*E_URL_PORT' -- 'mariadb://db:99999'
 check bad_scheme 2 '' 'not a URL a connector accepts' -- 'MariaDB://db'
+check too_many_queries 2 "" "at most 32 --query" -- 127.0.0.1 $(for i in $(seq 33); do printf -- "--query x "; done)
 check bad_keylog 1 '' 'cannot open the key log file' -- 127.0.0.1 --keylog /nonexistent/dir/k
 
 # A refused connection: one connect record, one error record, the summary.

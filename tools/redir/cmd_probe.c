@@ -21,7 +21,7 @@ static void usage(FILE *out) {
     fputs("usage: redir probe URL [--user USER] [--password PASSWORD] [--tls | --no-tls]\n"
           "                   [--tls-ca FILE] [--tls-verify] [--follow N]\n"
           "                   [--permit default|always|never] [--keylog FILE]\n"
-          "                   [--query SQL] [--timeout SECONDS] [--json]\n"
+          "                   [--query SQL]... [--pipeline] [--timeout SECONDS] [--json]\n"
           "\n"
           "Connects to a MySQL/MariaDB server as a client would, negotiates TLS,\n"
           "authenticates (mysql_native_password, caching_sha2_password, client_ed25519),\n"
@@ -49,7 +49,9 @@ static void usage(FILE *out) {
           "                          before TLS), never\n"
           "  --keylog FILE           append the TLS secrets to FILE in the NSS key log\n"
           "                          format (SSLKEYLOGFILE), for Wireshark and redir dump\n"
-          "  --query SQL             the statement run where the probe lands\n"
+          "  --query SQL             the statement run where the probe lands (repeatable:\n"
+          "                          run in order, each once the previous one is answered)\n"
+          "  --pipeline              send all the statements at once, without waiting\n"
           "  --timeout SECONDS       connect, TLS handshake and reply timeout (default 10)\n"
           "  --json                  JSON Lines instead of text lines\n"
           "\n"
@@ -58,9 +60,9 @@ static void usage(FILE *out) {
           "track (each session-track value), redirect (carrier, target, decision,\n"
           "reason), follow, query, row, result, error, and landed or FAILED (summary).\n"
           "\n"
-          "Exit status: 0 the query ran on the server where the probe landed, 1 it did\n"
-          "not (connection, TLS, login or query failed, or a redirect that was not\n"
-          "followed ended the connection), 2 usage error.\n",
+          "Exit status: 0 the statements ran on the server where the probe landed, 1\n"
+          "they did not (connection, TLS, login or a statement failed, or a redirect\n"
+          "that was not followed ended the connection), 2 usage error.\n",
           out);
 }
 
@@ -95,6 +97,7 @@ enum {
     OPT_PERMIT,
     OPT_KEYLOG,
     OPT_QUERY,
+    OPT_PIPELINE,
     OPT_TIMEOUT,
     OPT_JSON,
     OPT_HELP
@@ -111,14 +114,20 @@ static const struct option long_options[] = {
     {"permit", required_argument, NULL, OPT_PERMIT},
     {"keylog", required_argument, NULL, OPT_KEYLOG},
     {"query", required_argument, NULL, OPT_QUERY},
+    {"pipeline", no_argument, NULL, OPT_PIPELINE},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
 
+/* Statements pipelined at most (the engine's queue holds 64 commands). */
+#define MAX_QUERIES 32
+
 typedef struct args {
     probe_opts o;
+    const char *queries[MAX_QUERIES];
+    size_t num_queries;
     const char *user, *password, *keylog;
     bool json;
 } args;
@@ -133,7 +142,9 @@ static int parse_args(args *a, int argc, char **argv) {
     a->o.tls = PROBE_TLS_PREFERRED;
     a->o.follow = 1;
     a->o.permit = REDIR_PERMIT_DEFAULT;
-    a->o.query = DEFAULT_QUERY;
+    static const char *const default_query[] = {DEFAULT_QUERY};
+    a->o.queries = default_query;
+    a->o.num_queries = 1;
     a->o.timeout_ms = 10000;
     bool tls_set = false, no_tls_set = false;
     unsigned long v;
@@ -184,7 +195,15 @@ static int parse_args(args *a, int argc, char **argv) {
             a->keylog = optarg;
             break;
         case OPT_QUERY:
-            a->o.query = optarg;
+            if (a->num_queries == MAX_QUERIES) {
+                return cli_usage_error("probe", "at most %d --query", MAX_QUERIES);
+            }
+            a->queries[a->num_queries++] = optarg;
+            a->o.queries = a->queries;
+            a->o.num_queries = a->num_queries;
+            break;
+        case OPT_PIPELINE:
+            a->o.pipeline = true;
             break;
         case OPT_TIMEOUT:
             if (!parse_uint(optarg, 3600, &v) || v == 0) {

@@ -45,7 +45,9 @@ typedef struct probe_opts {
     bool tls_verify;         /* fail the handshake on an unverified certificate */
     unsigned follow;         /* the policy's hop limit */
     redir_permit permit;
-    const char *query;
+    const char *const *queries; /* run in order where the probe lands */
+    size_t num_queries;
+    bool pipeline;           /* send them all at once instead of one by one */
     int timeout_ms;          /* connect, TLS handshake and every wait for the server */
 } probe_opts;
 

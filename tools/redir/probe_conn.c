@@ -34,7 +34,8 @@ typedef struct attempt {
     uint8_t rbuf[READ_CHUNK]; /* received, not yet taken by the engine */
     size_t rpos, rlen;
     char plugin[REDIR_CLIENT_PLUGIN_MAX];
-    bool logged_in, query_sent, query_done, quit_sent;
+    bool logged_in, query_done, quit_sent;
+    size_t queries_sent, queries_answered;
     bool stop;                /* nothing more to do on this connection */
     probe_result result;
     uint64_t rows;
@@ -86,12 +87,15 @@ static int command(attempt *a, const redir_command *cmd) {
 }
 
 static void send_query(attempt *a) {
+    const char *sql = a->o->queries[a->queries_sent];
     redir_command cmd;
     memset(&cmd, 0, sizeof cmd);
     cmd.command = REDIR_COM_QUERY;
-    cmd.as.query.sql = redir_span_of(a->o->query, strlen(a->o->query));
-    probe_out_query(a->out, a->o->query);
-    a->query_sent = command(a, &cmd) == 0;
+    cmd.as.query.sql = redir_span_of(sql, strlen(sql));
+    probe_out_query(a->out, sql);
+    if (command(a, &cmd) == 0) {
+        a->queries_sent++;
+    }
 }
 
 static void send_quit(attempt *a) {
@@ -251,9 +255,11 @@ static void on_response(attempt *a, const redir_client_event *ev) {
     default:
         break;
     }
-    if (r->complete && a->query_sent && !a->query_done) {
-        a->query_done = true;
+    if (r->complete && r->command == REDIR_COM_QUERY && a->queries_answered < a->queries_sent) {
+        a->queries_answered++;
         probe_out_query_done(a->out, a->rows);
+        a->rows = 0;
+        a->query_done = a->queries_answered == a->o->num_queries;
     }
 }
 
@@ -361,8 +367,13 @@ static void run(attempt *a) {
             return;
         }
         bool sent = false;
-        if (a->logged_in && !a->query_sent && redir_client_idle(&a->c)) {
-            send_query(a);
+        if (a->logged_in && a->queries_sent < a->o->num_queries &&
+            (a->o->pipeline || a->queries_answered == a->queries_sent)) {
+            /* One by one, each once the previous one is answered (a redirect
+             * deferred until then has been decided), or all at once. */
+            do {
+                send_query(a);
+            } while (a->o->pipeline && !a->stop && a->queries_sent < a->o->num_queries);
             sent = true;
         } else if (a->query_done && !a->quit_sent) {
             send_quit(a);
