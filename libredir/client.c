@@ -190,8 +190,10 @@ static void on_command_packet(redir_client *c) {
     if (c->resp.has_status) {
         c->last_status = c->resp.status;
     }
-    if (c->resp.complete && redir_resp_pending(&c->tracker) > 0) {
-        cl_expect_seq(c, 1);
+    if (c->resp.complete) {
+        /* The next response starts at 1; with nothing asked, a packet can
+         * only be the server's own (an ERR before it closes), any id. */
+        cl_expect_seq(c, redir_resp_pending(&c->tracker) > 0 ? 1 : -1);
     }
     if (c->resp.complete && c->pending) {
         c->post |= P_REDECIDE;

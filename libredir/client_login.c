@@ -377,6 +377,7 @@ void cl_on_auth_packet(redir_client *c) {
         c->last_status = c->ok.status;
         c->state = CL_READY;
         redir_resp_init(&c->tracker, c->caps);
+        cl_expect_seq(c, -1); /* until a command is sent */
         /* Compression starts right after this OK: for what the client sends
          * now, for what it reads once this packet's events are out. */
         c->compress_pending = (c->caps & REDIR_CLIENT_COMPRESS) != 0;

@@ -243,7 +243,10 @@ REDIR_API void redir_client_output_consume(redir_client *c, size_t n);
 
 /* redir_client_next fills *ev with the next event: REDIR_OK, or REDIR_DONE
  * when none is possible until more bytes are fed, redir_client_tls_done or
- * redir_client_auth_reply is called, or after CLOSED was returned.
+ * redir_client_auth_reply is called, or after CLOSED was returned. In the
+ * command phase with no command in flight, received bytes wait until a
+ * command is queued or redir_client_eof is called (then they are read as the
+ * server's last words, e.g. an ERR announcing a shutdown).
  * REDIR_E_INVALID_ARGUMENT for a NULL argument. Views in *ev are valid until
  * the next redir_client_feed (or redir_client_eof). */
 REDIR_API REDIR_NODISCARD redir_status redir_client_next(redir_client *c,

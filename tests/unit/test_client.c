@@ -896,3 +896,59 @@ Test(client, compressed_protocol) {
               "%02x %02x %02x %02x %02x %02x %02x %02x", q[0], q[1], q[2], q[3], q[4], q[5], q[6],
               q[7]);
 }
+
+/* LOCAL INFILE: the server names a file (0xFB, seq 1); the client sends its
+ * contents and an empty packet, continuing the sequence (2, 3); the OK that
+ * follows (seq 4) completes the command. */
+Test(client, local_infile_data_continues_the_sequence) {
+    stream[0] = '\0';
+    greeting(false);
+    ok_plain(2, REDIR_STATUS_AUTOCOMMIT);
+    script s;
+    script_init(&s, stream);
+    redir_client c;
+    redir_diag d;
+    cr_assert(eq(int, redir_client_init(&c, &d, &s.cfg), REDIR_OK));
+    cr_assert(eq(int, redir_client_feed(&c, NULL, s.server, s.server_len), REDIR_OK));
+    redir_client_event ev;
+    while (redir_client_next(&c, &ev) == REDIR_OK) {
+        if (ev.type == REDIR_CLIENT_EV_AUTH_NEEDED) {
+            cr_assert(eq(int, redir_client_auth_reply(&c, &d, (const uint8_t *)"x", 1), REDIR_OK));
+        }
+    }
+    drain(&s, &c);
+    static const char load[] = "\x03LOAD DATA LOCAL INFILE 'f' INTO TABLE t";
+    cr_assert(eq(int, redir_client_command(&c, &d, (const uint8_t *)load, sizeof load - 1),
+                 REDIR_OK));
+    cr_assert(eq(int, redir_client_feed(&c, NULL, (const uint8_t *)"\x02\x00\x00\x01\xfb" "f", 6),
+                 REDIR_OK));
+    cr_assert(eq(int, redir_client_next(&c, &ev), REDIR_OK));
+    cr_assert(eq(int, ev.type, REDIR_CLIENT_EV_RESPONSE));
+    cr_assert(eq(int, ev.response.kind, REDIR_RESP_LOCAL_INFILE));
+    cr_assert(eq(int, redir_client_next(&c, &ev), REDIR_DONE));
+    cr_assert(eq(int, redir_client_command(&c, &d, (const uint8_t *)"1\n", 2), REDIR_OK));
+    cr_assert(eq(int, redir_client_command(&c, &d, NULL, 0), REDIR_OK));
+    redir_span out = redir_client_output(&c);
+    size_t at = out.len - (4 + 2) - 4;
+    cr_assert(memcmp(out.ptr + at, "\x02\x00\x00\x02" "1\n" "\x00\x00\x00\x03", 10) == 0);
+    redir_client_output_consume(&c, out.len);
+    static const uint8_t ok[] = {7, 0, 0, 4, 0, 1, 0, 2, 0, 0, 0};
+    cr_assert(eq(int, redir_client_feed(&c, NULL, ok, sizeof ok), REDIR_OK));
+    cr_assert(eq(int, redir_client_next(&c, &ev), REDIR_OK));
+    cr_assert(eq(int, ev.response.kind, REDIR_RESP_OK));
+    cr_assert(ev.response.complete);
+    cr_assert(redir_client_idle(&c));
+}
+
+/* A server that ends an idle session says why (ERR 1927, seq 0): read at the
+ * end of the stream, reported with the server's ERR. */
+Test(client, err_on_idle_session_is_read_at_end_of_stream) {
+    stream[0] = '\0';
+    greeting(false);
+    ok_plain(2, REDIR_STATUS_AUTOCOMMIT);
+    raw("1a000000ff8707233038533031436f6e6e656374696f6e20776173206b696c6c6564");
+    script s;
+    script_init(&s, stream);
+    expect(&s, "greeting auth(mysql_native_password,initial,20) logged-in "
+               "error(E_CLIENT_UNEXPECTED,1927) closed");
+}

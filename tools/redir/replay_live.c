@@ -299,7 +299,13 @@ static login_result login(live *L, rp_resp *r) {
             conn_failed(L);
             return LOGIN_FAILED;
         }
-        r->caps = redir_client_negotiated(&L->conn.engine);
+        uint64_t caps = redir_client_negotiated(&L->conn.engine);
+        if (caps != r->caps) {
+            /* Known once the handshake response is out, before any packet
+             * of the login exchange is fed. */
+            rp_resp_free(r);
+            rp_resp_init(r, RP_CMD_LOGIN, caps);
+        }
         if (ev.type == REDIR_CLIENT_EV_AUTH_NEEDED || ev.type == REDIR_CLIENT_EV_AUTH_DATA) {
             if (ev.payload.len > 0) {
                 (void)rp_resp_feed(r, ev.payload.ptr, ev.payload.len);
