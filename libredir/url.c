@@ -1,5 +1,4 @@
 /* The URL entry point: grammar names and the dispatch to each grammar. */
-#include <stddef.h>
 #include <string.h>
 
 #include "reader.h"
@@ -31,16 +30,37 @@ bool redir_grammar_from_name(const char *name, redir_grammar *out) {
     return false;
 }
 
+/* Only what the grammars may set is cleared: the fields around the host array
+ * and its first entry (the multi grammar clears each further entry it fills).
+ * Field by field: a memset of these ranges compiles to "rep stos", whose
+ * start-up alone costs more than parsing a short URL. */
+static void url_clear_used(redir_url *u) {
+    static const redir_span none = {NULL, 0};
+    static const redir_url_host no_host = {{NULL, 0}, false, false, 0, {NULL, 0}};
+    u->scheme = none;
+    u->mode = none;
+    u->has_user = false;
+    u->user = none;
+    u->has_password = false;
+    u->password = none;
+    u->num_hosts = 0;
+    u->hosts[0] = no_host;
+    u->has_path = false;
+    u->database = none;
+    u->has_query = false;
+    u->query = none;
+    u->has_ttl = false;
+    u->ttl = 0;
+    u->location_azure = false;
+    u->location_newline = false;
+}
+
 redir_status redir_url_parse(redir_url *out, redir_diag *diag, redir_grammar g, const char *in,
                              size_t in_len) {
     if (out == NULL || (in == NULL && in_len > 0)) {
         return rd_fail(diag, REDIR_E_INVALID_ARGUMENT, 0, 0);
     }
-    /* Only what the grammars may set is cleared: the fields around the host
-     * array and its first entry (the multi grammar clears each further entry
-     * it fills). Clearing all 16 entries would cost more than the parse. */
-    memset(out, 0, offsetof(redir_url, hosts) + sizeof out->hosts[0]);
-    memset(&out->has_path, 0, sizeof *out - offsetof(redir_url, has_path));
+    url_clear_used(out);
     const uint8_t *s = (const uint8_t *)in;
     redir_status st;
     switch (g) {

@@ -4,8 +4,35 @@
  * The server reads one byte past the value (its terminating NUL) when the
  * port ends the string; here the end of the input plays that NUL's part.
  */
+#include <string.h>
+
 #include "reader.h"
 #include "url_grammars.h"
+
+/* find_colon: the first ':' in s[from..len), or len. Eight bytes at a time:
+ * host names are short, and a libc call costs more than the search. */
+static size_t find_colon(const uint8_t *s, size_t from, size_t len) {
+    const uint64_t ones = 0x0101010101010101u;
+    const uint64_t highs = 0x8080808080808080u;
+    size_t i = from;
+    while (len - i >= 8) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        uint64_t x = w ^ (ones * ':');
+        uint64_t m = (x - ones) & ~x & highs;
+        if (m != 0) {
+            return i + (size_t)(__builtin_ctzll(m) >> 3);
+        }
+        i += 8;
+    }
+    while (i < len && s[i] != ':') {
+        i++;
+    }
+    return i;
+}
 
 redir_status redir__url_parse_server(redir_url *out, redir_diag *diag, const uint8_t *s,
                                      size_t len) {
@@ -19,7 +46,7 @@ redir_status redir__url_parse_server(redir_url *out, redir_diag *diag, const uin
     }
     /* The host is every byte up to the first ':' and may be empty when a
      * port follows. */
-    size_t colon = redir__find_byte(s, pos, len, ':');
+    size_t colon = find_colon(s, pos, len);
     redir_url_host *h = &out->hosts[0];
     out->num_hosts = 1;
     h->host = redir_span_of(s + pos, colon - pos);
