@@ -354,7 +354,7 @@ static void run(attempt *a) {
             a->rpos += taken;
         }
         bool progressed = a->rpos != before;
-        redir_status st;
+        redir_status st = REDIR_DONE;
         while (!a->stop && (st = redir_client_next(&a->c, &ev)) == REDIR_OK) {
             progressed = true;
             on_event(a, &ev);
