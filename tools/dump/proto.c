@@ -312,31 +312,13 @@ static bool client_packet(dump_session *s, dump_flow_internal *f, dump_packet *p
 /* ------------------------------------------------------------ server side */
 
 static void server_auth(dump_flow_internal *f, dump_packet *pk) {
-    const uint8_t *p = pk->payload;
-    size_t len = pk->len;
-    switch (p[0]) {
-    case 0x00:
-        pk->kind = DUMP_K_OK;
+    /* dump_kind's server kinds are redir_kind's values. */
+    pk->kind = (dump_kind)redir_classify(REDIR_PHASE_AUTH, f->pub.caps, pk->payload, pk->len);
+    if (pk->kind == DUMP_K_OK) {
         pk->login_ok = true;
         enter_command_phase(f);
-        break;
-    case 0xFF:
-        pk->kind = DUMP_K_ERR;
+    } else if (pk->kind == DUMP_K_ERR) {
         f->pub.phase = DUMP_PHASE_CLOSED;
-        break;
-    case 0xFE:
-        pk->kind = len == 1 ? DUMP_K_AUTH_SWITCH_OLD : DUMP_K_AUTH_SWITCH;
-        break;
-    case 0x01:
-        pk->kind = DUMP_K_AUTH_MORE_DATA;
-        break;
-    case 0x02:
-        pk->kind = (f->pub.caps & REDIR_CLIENT_MULTI_FACTOR_AUTH) ? DUMP_K_AUTH_NEXT_FACTOR
-                                                                   : DUMP_K_UNKNOWN;
-        break;
-    default:
-        pk->kind = DUMP_K_UNKNOWN;
-        break;
     }
 }
 
