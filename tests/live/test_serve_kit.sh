@@ -53,6 +53,24 @@ for carrier in session-track err location; do
     live_kill "$pid"
 done
 
+# Two targets picked in turn.
+port=$(live_free_port)
+other_port=$(live_free_port)
+live_bg serve-rr "$redir" serve --listen "127.0.0.1:$port" "${tls[@]}" --pick round-robin \
+    --target "mariadb://127.0.0.1:$target_port" --target "mariadb://127.0.0.1:$other_port" \
+    --log "$LIVE_TMP/serve-rr.connections"
+pid=$LIVE_BG_PID
+live_wait_port "$port" || live_die "redir serve --pick round-robin did not listen"
+got=()
+for i in 1 2 3; do
+    got+=("$(client "$port" -e 'SELECT 1' 2>&1 | grep -o '127.0.0.1:[0-9]*$')")
+done
+live_kill "$pid"
+want=("127.0.0.1:$target_port" "127.0.0.1:$other_port" "127.0.0.1:$target_port")
+[[ ${got[*]} == "${want[*]}" ]] \
+    && live_pass "--pick round-robin: clients sent to ${got[*]}" \
+    || live_fail "--pick round-robin: clients sent to ${got[*]}, want ${want[*]}"
+
 # Targets MariaDB's validator refuses are refused at start-up.
 if ! "$redir" serve --listen 127.0.0.1:0 --target 'mariadb://db2:99999' 2>"$LIVE_TMP/err"; then
     grep -q 'E_URL_PORT_RANGE at offset 18' "$LIVE_TMP/err" \

@@ -135,6 +135,46 @@ expect_raw "beyond --max-conns: ERR 1040 Too many connections, closed" \
     "0 [0-9]+ ff1004.*$(hexof 'Too many connections').*closed after" send "$port2" "" 3
 live_kill "$LIVE_BG_PID"
 
+# SIGTERM while a login is in flight: the listener closes at once, the login
+# still gets its redirect, then the process exits.
+port3=$(live_free_port)
+live_bg serve3 "$redir" serve --listen "127.0.0.1:$port3" --target "mariadb://127.0.0.1:$target_port" \
+    --timeout 10 --log "$LIVE_TMP/connections3.log"
+serve3_pid=$LIVE_BG_PID
+live_wait_port "$port3" || live_die "third redir serve did not listen"
+live_timeout 20 python3 - "$port3" "$serve3_pid" >"$LIVE_TMP/inflight.out" 2>&1 <<'PY'
+import os, signal, socket, struct, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+def packet(s):
+    h = s.recv(4, socket.MSG_WAITALL)
+    n = h[0] | h[1] << 8 | h[2] << 16
+    return s.recv(n, socket.MSG_WAITALL)
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+packet(s)                                   # the greeting
+os.kill(pid, signal.SIGTERM)
+time.sleep(0.5)
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    print("new connection accepted")
+except OSError:
+    print("new connection refused")
+caps = 0x00000200 | 0x00008000 | 0x00080000 | 0x00800000
+body = struct.pack("<IIB", caps, 1 << 24, 45) + bytes(23) + b"late\0\0mysql_native_password\0"
+s.sendall(struct.pack("<I", len(body))[:3] + b"\x01" + body)
+ok = packet(s)
+print("login answered:", "OK" if ok[:1] == b"\x00" else ok[:1].hex(),
+      "with redirect_url" if b"redirect_url" in ok else "without redirect_url")
+PY
+tenths=50
+while kill -0 "$serve3_pid" 2>/dev/null && (( tenths-- > 0 )); do sleep 0.1; done
+if grep -q 'new connection refused' "$LIVE_TMP/inflight.out" &&
+   grep -q 'login answered: OK with redirect_url' "$LIVE_TMP/inflight.out" &&
+   ! kill -0 "$serve3_pid" 2>/dev/null; then
+    live_pass "SIGTERM: stopped accepting, answered the login in flight with its redirect, exited"
+else
+    live_fail "SIGTERM: stopped accepting, answered the login in flight, exited" "$LIVE_TMP/inflight.out"
+fi
+
 # SIGTERM: stops accepting, exits 0 with its summary line.
 stop_serve() {
     local pid=$1 name=$2 tenths=50
