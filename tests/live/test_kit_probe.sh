@@ -53,6 +53,11 @@ done
 # succeeds, and the policy refuses the redirect.
 scenario tls-unverified PASS --tls
 scenario hop-limit PASS "${verified[@]}" --follow 3
+# The whole transaction: the redirect deferred until COMMIT's OK, then followed.
+scenario in-transaction PASS "${verified[@]}" --query 'SELECT 1' --query COMMIT --query 'SELECT 2'
+grep -q "^PASS in-transaction: waited for the transaction to end" "$LIVE_TMP"/kit-in-transaction-PASS-*.log \
+    && live_pass "in-transaction: probe followed only after COMMIT's OK" \
+    || live_fail "in-transaction: probe followed only after COMMIT's OK"
 if "$redir" probe --help | grep -q -- '--pipeline'; then
     scenario pipelined PASS "${verified[@]}" --query 'SELECT 1' --query 'SELECT 2' --pipeline
 else
