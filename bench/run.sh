@@ -86,16 +86,18 @@ if [ $quick = 1 ]; then sizes="2"; else sizes="10 100 1000"; fi
 tshark_max_mb=${TSHARK_MAX_MB:-100}
 have_tshark=0
 command -v tshark >/dev/null && have_tshark=1
-echo "capture_mb,tool,run,seconds,peak_rss_mb,output_lines" >"$out/dump.csv"
+echo "capture_mb,tool,run,seconds,cpu_seconds,peak_rss_mb,output_lines" >"$out/dump.csv"
 
-# measure MB TOOL RUN CMD...: time and peak RSS of CMD (its stdout counted).
+# measure MB TOOL RUN CMD...: wall time, CPU time (user + system: what a busy
+# machine distorts least) and peak RSS of CMD, its stdout lines counted.
 measure() {
     local mb=$1 tool=$2 run=$3
     shift 3
-    /usr/bin/time -f "%e %M" -o "$tmp/time" "$@" 2>/dev/null | wc -l >"$tmp/lines" || true
-    local secs kb
-    read -r secs kb <"$tmp/time"
-    printf '%s,%s,%s,%s,%.1f,%s\n' "$mb" "$tool" "$run" "$secs" "$(echo "$kb / 1024" | bc -l)" \
+    /usr/bin/time -f "%e %U %S %M" -o "$tmp/time" "$@" 2>/dev/null | wc -l >"$tmp/lines" || true
+    local secs user sys kb
+    read -r secs user sys kb <"$tmp/time"
+    printf '%s,%s,%s,%s,%.2f,%.1f,%s\n' "$mb" "$tool" "$run" "$secs" \
+        "$(echo "$user + $sys" | bc -l)" "$(echo "$kb / 1024" | bc -l)" \
         "$(cat "$tmp/lines")" >>"$out/dump.csv"
 }
 
@@ -121,32 +123,36 @@ echo
 echo "== redir dump vs tshark (seconds, peak RSS MB, output lines)"
 column -t -s, "$out/dump.csv"
 
-# Ratios per capture size: tshark's time (memory) over redir's.
-awk -F, 'NR > 1 { s[$1 "," $2 "," $3] = $4; m[$1 "," $2 "," $3] = $5; mbs[$1] = 1 }
+# Ratios per capture size: tshark's time (CPU time, memory) over redir's.
+awk -F, 'NR > 1 { k = $1 "," $2 "," $3; s[k] = $4; c[k] = $5; m[k] = $6; mbs[$1] = 1 }
     function r(a, b) { return (b > 0) ? a / b : 0 }
     END {
-        print "capture_mb,json_vs_tshark_json,json_vs_tshark_fields3,rss_tshark_json_vs_redir_json,only_vs_tshark_filter"
+        print "capture_mb,metric,json_vs_tshark_json,json_vs_tshark_fields3,only_vs_tshark_filter"
         for (mb in mbs) {
             if (!((mb ",tshark,json") in s)) continue
-            printf "%s,%.0f,%.0f,%.1f,%.0f\n", mb,
-                r(s[mb ",tshark,json"], s[mb ",redir,json"]),
+            printf "%s,wall,%.0f,%.0f,%.0f\n", mb, r(s[mb ",tshark,json"], s[mb ",redir,json"]),
                 r(s[mb ",tshark,fields3"], s[mb ",redir,json"]),
-                r(m[mb ",tshark,json"], m[mb ",redir,json"]),
                 r(s[mb ",tshark,only-redirect-err"], s[mb ",redir,only-redirect-err"])
+            printf "%s,cpu,%.0f,%.0f,%.0f\n", mb, r(c[mb ",tshark,json"], c[mb ",redir,json"]),
+                r(c[mb ",tshark,fields3"], c[mb ",redir,json"]),
+                r(c[mb ",tshark,only-redirect-err"], c[mb ",redir,only-redirect-err"])
+            printf "%s,peak_rss,%.1f,%.1f,%.1f\n", mb, r(m[mb ",tshark,json"], m[mb ",redir,json"]),
+                r(m[mb ",tshark,fields3"], m[mb ",redir,json"]),
+                r(m[mb ",tshark,only-redirect-err"], m[mb ",redir,only-redirect-err"])
         }
-    }' "$out/dump.csv" | sort -t, -k1,1n >"$out/ratios.csv"
+    }' "$out/dump.csv" | sort -t, -k1,1n -k2,2 >"$out/ratios.csv"
 if [ $have_tshark = 1 ]; then
     echo
-    echo "== ratios (how many times faster / smaller redir is; time resolution 0.01 s)"
+    echo "== ratios: how many times less time / memory redir needs (time resolution 0.01 s)"
     column -t -s, "$out/ratios.csv"
 fi
 
 # ------------------------------------------------------------ plots
 if command -v gnuplot >/dev/null; then
     for what in time rss; do
-        col=4
-        label="seconds"
-        if [ $what = rss ]; then col=5; label="peak RSS (MB)"; fi
+        col=5
+        label="CPU seconds (user + system)"
+        if [ $what = rss ]; then col=6; label="peak RSS (MB)"; fi
         for series in "redir json" "redir text" "redir only-redirect-err" "tshark json" \
             "tshark fields3" "tshark only-redirect-err"; do
             set -- $series
