@@ -126,7 +126,7 @@ static void bench_redir_url(void *vctx, size_t i) {
     size_t k = i % NUM_URLS;
     redir_url u;
     redir_diag d;
-    redir_status st = redir_url_parse(&u, &d, c->g, urls[k], url_lens[k]);
+    redir_status st = redir_url_parse(&u, &d, c->g, (const uint8_t *)urls[k], url_lens[k]);
     if (st != REDIR_OK) {
         abort(); /* every URL of the set is valid */
     }

@@ -312,10 +312,10 @@ static void open_flow(flow *f, uint32_t index) {
         uint8_t st[128];
         size_t sl = 0;
         const char *schema = schemas[f->conn_id % 4];
-        check(redir_session_put_string(st, sizeof st, &sl, REDIR_TRACK_SCHEMA,
+        check(redir_session_append_string(st, sizeof st, &sl, REDIR_TRACK_SCHEMA,
                                        redir_span_of(schema, strlen(schema))),
               "schema");
-        check(redir_session_put_sysvar(st, sizeof st, &sl, redir_span_of("autocommit", 10),
+        check(redir_session_append_sysvar(st, sizeof st, &sl, redir_span_of("autocommit", 10),
                                        redir_span_of("ON", 2)),
               "sysvar");
         ok_packet(&m, 2, 0x00, 0, REDIR_STATUS_AUTOCOMMIT, st, sl);
@@ -405,11 +405,11 @@ static void query(flow *f) {
         size_t sl = 0;
         char tz[8];
         snprintf(tz, sizeof tz, "+0%u:00", rnd(10));
-        check(redir_session_put_sysvar(st, sizeof st, &sl, redir_span_of("time_zone", 9),
+        check(redir_session_append_sysvar(st, sizeof st, &sl, redir_span_of("time_zone", 9),
                                        redir_span_of(tz, strlen(tz))),
               "sysvar");
-        check(redir_session_put_state_change(st, sizeof st, &sl), "state change");
-        check(redir_session_put_string(st, sizeof st, &sl, REDIR_TRACK_TRANSACTION_STATE,
+        check(redir_session_append_state_change(st, sizeof st, &sl), "state change");
+        check(redir_session_append_string(st, sizeof st, &sl, REDIR_TRACK_TRANSACTION_STATE,
                                        redir_span_of("________", 8)),
               "trx state");
         ok_packet(&m, 1, 0x00, 0, REDIR_STATUS_AUTOCOMMIT, st, sl);

@@ -170,7 +170,7 @@ static void ok_redirect(uint64_t caps, fields *f) {
     redir_url u;
     redir_diag ud;
     redir_status ust =
-        redir_url_parse(&u, &ud, REDIR_GRAMMAR_CONNECTOR, (const char *)c.url.ptr, c.url.len);
+        redir_url_parse(&u, &ud, REDIR_GRAMMAR_CONNECTOR, (const uint8_t *)c.url.ptr, c.url.len);
     if (ust == REDIR_OK && (u.num_hosts == 0 || u.hosts[0].host.len == 0)) {
         ust = REDIR_E_URL_HOST;
         ud.offset = 0;
@@ -335,8 +335,7 @@ static void location_ok(uint64_t caps, fields *f) {
     FUZZ_CHECK(ins.carrier == REDIR_CARRIER_LOCATION);
     redir_url u;
     redir_diag ud;
-    redir_status ust = redir_url_parse(&u, &ud, REDIR_GRAMMAR_LOCATION, (const char *)ok.info.ptr,
-                                       ok.info.len);
+    redir_status ust = redir_url_parse(&u, &ud, REDIR_GRAMMAR_LOCATION, (const uint8_t *)ok.info.ptr, ok.info.len);
     FUZZ_CHECK(st == ust);
     FUZZ_CHECK(st == REDIR_OK);
     FUZZ_CHECK(ins.host.len == c.host.len && memcmp(ins.host.ptr, c.host.ptr, c.host.len) == 0);

@@ -52,20 +52,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (want > 0) {
         /* the limit and the capacity are checked before any work */
         fuzz_lib_enter();
-        st = redir_cframe_inflate(&f, NULL, 0, &plain_len, want - 1, NULL, 0);
+        st = redir_cframe_inflate(NULL, 0, &plain_len, &f, want - 1, NULL, 0);
         fuzz_lib_leave();
         FUZZ_CHECK(st == REDIR_E_DECOMPRESS_LIMIT && plain_len == 0);
         if (want <= sizeof plain) {
             fuzz_lib_enter();
-            st = redir_cframe_inflate(&f, plain, want - 1, &plain_len, want, scratch,
-                                      REDIR_INFLATE_SCRATCH_SIZE);
+            st = redir_cframe_inflate(plain, want - 1, &plain_len, &f, want, scratch, REDIR_INFLATE_SCRATCH_SIZE);
             fuzz_lib_leave();
             FUZZ_CHECK(st == REDIR_E_NOSPACE && plain_len == want);
         }
     }
     fuzz_lib_enter();
-    st = redir_cframe_inflate(&f, plain, sizeof plain, &plain_len, sizeof plain, scratch,
-                              REDIR_INFLATE_SCRATCH_SIZE);
+    st = redir_cframe_inflate(plain, sizeof plain, &plain_len, &f, sizeof plain, scratch, REDIR_INFLATE_SCRATCH_SIZE);
     fuzz_lib_leave();
     if (st != REDIR_OK) {
         FUZZ_CHECK(redir_status_is_error(st) && st != REDIR_E_SCRATCH && st != REDIR_E_NOSPACE);
@@ -90,8 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     size_t plain2_len;
     fuzz_lib_enter();
-    st = redir_cframe_inflate(&g, plain2, sizeof plain2, &plain2_len, sizeof plain2, scratch,
-                              REDIR_INFLATE_SCRATCH_SIZE);
+    st = redir_cframe_inflate(plain2, sizeof plain2, &plain2_len, &g, sizeof plain2, scratch, REDIR_INFLATE_SCRATCH_SIZE);
     fuzz_lib_leave();
     FUZZ_CHECK(st == REDIR_OK && plain2_len == plain_len &&
                (plain_len == 0 || memcmp(plain, plain2, plain_len) == 0));

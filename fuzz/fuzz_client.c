@@ -82,7 +82,7 @@ static void check_follow(const harness *h, const redir_client_event *ev, const r
     s.current_host = h->cfg.host;
     s.current_port = h->cfg.port;
     redir_reason reason;
-    FUZZ_CHECK(redir_policy_decide(&h->cfg.policy, &s, &ev->redirect, &reason) ==
+    FUZZ_CHECK(redir_policy_decide(&reason, &h->cfg.policy, &s, &ev->redirect) ==
                REDIR_DECISION_FOLLOW);
     if (h->cfg.tls != REDIR_TLS_OFF) {
         FUZZ_CHECK(h->tls_done);

@@ -7,8 +7,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     redir_compat again[REDIR_IMPL_COUNT];
     memset(report, 0xA5, sizeof report);
     fuzz_lib_enter();
-    redir_compat_report(report, (const char *)data, size);
-    redir_compat_report(again, (const char *)data, size);
+    redir_compat_report(report, (const uint8_t *)data, size);
+    redir_compat_report(again, (const uint8_t *)data, size);
     fuzz_lib_leave();
     for (int i = 0; i < REDIR_IMPL_COUNT; i++) {
         const redir_compat *c = &report[i];
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(!report[REDIR_IMPL_MARIADB_SERVER].connects);
     redir_url u;
     redir_diag d;
-    redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, (const char *)data, size);
+    redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, (const uint8_t *)data, size);
     FUZZ_CHECK(report[REDIR_IMPL_MARIADB_SERVER].accepts == (st == REDIR_OK));
     /* Connector/J and R2DBC share one parser */
     FUZZ_CHECK(report[REDIR_IMPL_CONNECTOR_J].accepts == report[REDIR_IMPL_R2DBC].accepts &&

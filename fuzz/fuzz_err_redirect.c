@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     redir_diag d = {0, 0};
     fuzz_lib_enter();
     redir_status st =
-        redir_err_redirect_parse(redir_span_of(data, size), &text, &host, &has_port, &port, &d);
+        redir_err_redirect_parse(&text, &host, &has_port, &port, &d, (const uint8_t *)data, size);
     fuzz_lib_leave();
     size_t off, hf = 0, ht = 0;
     bool rhp = false;

@@ -8,7 +8,7 @@ static redir_status enc(uint8_t *buf, size_t cap, size_t *out_len, const void *c
 }
 
 static redir_status enc_scramble(uint8_t *buf, size_t cap, size_t *out_len, const void *ctx) {
-    return redir_greeting_scramble((const redir_greeting *)ctx, buf, cap, out_len);
+    return redir_greeting_scramble(buf, cap, out_len, (const redir_greeting *)ctx);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -7,7 +7,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     redir_url u;
     redir_diag d;
     fuzz_lib_enter();
-    redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_LOCATION, (const char *)data, size);
+    redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_LOCATION, (const uint8_t *)data, size);
     fuzz_lib_leave();
     if (st == REDIR_OK) {
         FUZZ_CHECK(u.num_hosts == 1 && fuzz_span_inside(u.hosts[0].host, data, size));

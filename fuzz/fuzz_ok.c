@@ -13,7 +13,7 @@ static redir_status enc(uint8_t *buf, size_t cap, size_t *out_len, const void *c
     return redir_ok_encode(buf, cap, out_len, c->ok, c->caps);
 }
 
-/* Rebuilding a whole block entry by entry with redir_session_put_entry: an
+/* Rebuilding a whole block entry by entry with redir_session_append_entry: an
  * encoder of its own, checked for exact sizing like the packet encoders. */
 static redir_status enc_block(uint8_t *buf, size_t cap, size_t *out_len, const void *ctx) {
     redir_session_iter it;
@@ -24,7 +24,7 @@ static redir_status enc_block(uint8_t *buf, size_t cap, size_t *out_len, const v
     redir_session_iter_init(&it, *(const redir_span *)ctx);
     while ((st = redir_session_next(&it, &e, &d)) == REDIR_OK) {
         size_t before = len;
-        redir_status one = redir_session_put_entry(buf, cap, &len, &e);
+        redir_status one = redir_session_append_entry(buf, cap, &len, &e);
         FUZZ_CHECK(one == REDIR_OK || one == REDIR_E_NOSPACE);
         FUZZ_CHECK(len > before && (one == REDIR_OK) == (len <= cap));
         if (one != REDIR_OK) {

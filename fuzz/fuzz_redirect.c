@@ -168,11 +168,11 @@ static redir_decision decision_of(redir_reason r) {
 
 static void check_cache(const redir_instruction *ins, uint64_t now) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     redir_span origin = redir_span_of("DB1.example", 11);
     uint64_t ttl_ms = ins->has_ttl ? ins->ttl : 0;
     fuzz_lib_enter();
-    redir_status st = redir_cache_store(&c, origin, 3306, ins->host, ins->port, ttl_ms, now);
+    redir_status st = redir_target_cache_store(&c, origin, 3306, ins->host, ins->port, ttl_ms, now);
     fuzz_lib_leave();
     if (ins->host.len > REDIR_CACHE_HOST_MAX) {
         FUZZ_CHECK(st == REDIR_E_FIELD_TOO_LONG);
@@ -182,7 +182,7 @@ static void check_cache(const redir_instruction *ins, uint64_t now) {
     redir_span t;
     uint16_t tp;
     fuzz_lib_enter();
-    st = redir_cache_lookup(&c, redir_span_of("db1.EXAMPLE", 11), 3306, now, &t, &tp);
+    st = redir_target_cache_lookup(&c, &t, &tp, redir_span_of("db1.EXAMPLE", 11), 3306, now);
     fuzz_lib_leave();
     if (ttl_ms == 0) {
         FUZZ_CHECK(st == REDIR_NOT_FOUND);
@@ -190,15 +190,15 @@ static void check_cache(const redir_instruction *ins, uint64_t now) {
     }
     FUZZ_CHECK(st == REDIR_OK && tp == ins->port && t.len == ins->host.len &&
                (t.len == 0 || memcmp(t.ptr, ins->host.ptr, t.len) == 0));
-    FUZZ_CHECK(redir_cache_lookup(&c, origin, 3307, now, &t, &tp) == REDIR_NOT_FOUND);
-    FUZZ_CHECK(redir_cache_lookup(&c, redir_span_of("db1.example.", 12), 3306, now, &t, &tp) ==
+    FUZZ_CHECK(redir_target_cache_lookup(&c, &t, &tp, origin, 3307, now) == REDIR_NOT_FOUND);
+    FUZZ_CHECK(redir_target_cache_lookup(&c, &t, &tp, redir_span_of("db1.example.", 12), 3306, now) ==
                REDIR_NOT_FOUND);
-    FUZZ_CHECK(redir_cache_lookup(&c, redir_span_of("db2.example", 11), 3306, now, &t, &tp) ==
+    FUZZ_CHECK(redir_target_cache_lookup(&c, &t, &tp, redir_span_of("db2.example", 11), 3306, now) ==
                REDIR_NOT_FOUND);
     uint64_t expiry = ttl_ms > UINT64_MAX - now ? UINT64_MAX : now + ttl_ms;
-    FUZZ_CHECK(redir_cache_lookup(&c, origin, 3306, expiry - 1, &t, &tp) == REDIR_OK);
-    FUZZ_CHECK(redir_cache_lookup(&c, origin, 3306, expiry, &t, &tp) == REDIR_NOT_FOUND);
-    FUZZ_CHECK(!c.valid && redir_cache_lookup(&c, origin, 3306, now, &t, &tp) == REDIR_NOT_FOUND);
+    FUZZ_CHECK(redir_target_cache_lookup(&c, &t, &tp, origin, 3306, expiry - 1) == REDIR_OK);
+    FUZZ_CHECK(redir_target_cache_lookup(&c, &t, &tp, origin, 3306, expiry) == REDIR_NOT_FOUND);
+    FUZZ_CHECK(!c.valid && redir_target_cache_lookup(&c, &t, &tp, origin, 3306, now) == REDIR_NOT_FOUND);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -231,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             bool has_port;
             uint16_t port;
             redir_diag pd = {0, 0};
-            redir_status ps = redir_err_redirect_parse(e.message, &text, &host, &has_port, &port, &pd);
+            redir_status ps = redir_err_redirect_parse(&text, &host, &has_port, &port, &pd, e.message.ptr, e.message.len);
             FUZZ_CHECK(ps == st && ins.carrier == REDIR_CARRIER_ERR && ins.raw.ptr == e.message.ptr);
             FUZZ_CHECK(ps == REDIR_OK ? ins.host.ptr == host.ptr && ins.port == port
                                       : pd.offset == d.offset && ins.host.len == 0);
@@ -250,7 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                                                     : REDIR_GRAMMAR_CONNECTOR;
             redir_url u;
             redir_diag ud = {0, 0};
-            redir_status us = redir_url_parse(&u, &ud, g, (const char *)ins.raw.ptr, ins.raw.len);
+            redir_status us = redir_url_parse(&u, &ud, g, (const uint8_t *)ins.raw.ptr, ins.raw.len);
             FUZZ_CHECK(us == st || (us == REDIR_OK && st == REDIR_E_URL_HOST));
             FUZZ_CHECK(st == REDIR_OK || us != REDIR_OK || d.offset == 0);
             FUZZ_CHECK(st != REDIR_OK || (ins.host.ptr == u.hosts[0].host.ptr &&
@@ -315,15 +315,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                       !enc && colons != 1 && ins.host.ptr[0] != '[';
     redir_reason why = REDIR_REASON_COUNT_;
     fuzz_lib_enter();
-    redir_decision dec = redir_policy_decide(&p, &s, &ins, &why);
-    redir_decision dec2 = redir_policy_decide(&p, &s, &ins, NULL);
+    redir_decision dec = redir_policy_decide(&why, &p, &s, &ins);
+    redir_decision dec2 = redir_policy_decide(NULL, &p, &s, &ins);
     fuzz_lib_leave();
     FUZZ_CHECK(dec == dec2);
     FUZZ_CHECK(redir_decision_name(dec) != NULL && redir_reason_name(why) != NULL &&
                redir_reason_message(why) != NULL);
     FUZZ_CHECK(dec == decision_of(why));
     FUZZ_CHECK(why == reference(&p, &s, &ins, loop_entry, bare_entry));
-    FUZZ_CHECK(redir_policy_decide(NULL, &s, &ins, &why) == REDIR_DECISION_REFUSE &&
+    FUZZ_CHECK(redir_policy_decide(&why, NULL, &s, &ins) == REDIR_DECISION_REFUSE &&
                why == REDIR_REASON_INVALID_TARGET);
     if (dec == REDIR_DECISION_FOLLOW) {
         check_cache(&ins, (uint64_t)flags << 40 | hops);

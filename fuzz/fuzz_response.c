@@ -8,7 +8,7 @@ static redir_status enc(uint8_t *buf, size_t cap, size_t *out_len, const void *c
                                            (const redir_handshake_response *)ctx);
 }
 
-/* Rebuilding the block from its pairs with redir_attr_encode_pair. */
+/* Rebuilding the block from its pairs with redir_attr_append_pair. */
 struct attrs_ctx {
     redir_span block;
 };
@@ -22,7 +22,7 @@ static redir_status enc_attrs(uint8_t *buf, size_t cap, size_t *out_len, const v
     redir_status st, last = REDIR_OK;
     redir_attr_iter_init(&it, c->block);
     while ((st = redir_attr_next(&it, &k, &v, &d)) == REDIR_OK) {
-        redir_status ps = redir_attr_encode_pair(buf, cap, &len, k, v);
+        redir_status ps = redir_attr_append_pair(buf, cap, &len, k, v);
         FUZZ_CHECK(ps == REDIR_OK || ps == REDIR_E_NOSPACE);
         FUZZ_CHECK(ps == REDIR_OK || len > cap);
         last = ps;
@@ -123,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(redir_handshake_response_encode(NULL, 0, &bad_len, &bad) ==
                    REDIR_E_INVALID_ARGUMENT && bad_len == 0);
     size_t block_len = (size_t)-1;
-    FUZZ_CHECK(redir_attr_encode_pair(NULL, 0, &block_len, redir_span_of("k", 1),
+    FUZZ_CHECK(redir_attr_append_pair(NULL, 0, &block_len, redir_span_of("k", 1),
                                       redir_span_of("v", 1)) == REDIR_E_INVALID_ARGUMENT);
     FUZZ_CHECK(block_len == (size_t)-1);
 

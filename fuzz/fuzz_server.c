@@ -170,7 +170,7 @@ static void answer_command(harness *h, const redir_server_event *ev) {
             /* the redirect in the OK that ends the rows */
             uint8_t block[64];
             size_t blen = 0;
-            FUZZ_CHECK(redir_session_put_sysvar(block, sizeof block, &blen, lit("redirect_url"),
+            FUZZ_CHECK(redir_session_append_sysvar(block, sizeof block, &blen, lit("redirect_url"),
                                                 lit("mysql://10.0.0.7:3307")) == REDIR_OK);
             FUZZ_CHECK(redir_server_rows_end_state(&h->srv, NULL, 0, REDIR_STATUS_AUTOCOMMIT,
                                                    redir_span_of(block, blen)) == REDIR_OK);

@@ -171,11 +171,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     redir_url u;
     redir_diag d = {0, 0};
     fuzz_lib_enter();
-    redir_status st = redir_url_parse(&u, &d, g, in, len);
+    redir_status st = redir_url_parse(&u, &d, g, (const uint8_t *)in, len);
     fuzz_lib_leave();
     FUZZ_CHECK(redir_status_name(st) != NULL);
     redir_url u2;
-    FUZZ_CHECK(redir_url_parse(&u2, NULL, g, in, len) == st);
+    FUZZ_CHECK(redir_url_parse(&u2, NULL, g, (const uint8_t *)in, len) == st);
     if (st != REDIR_OK) {
         redir_url zero;
         memset(&zero, 0, sizeof zero);
@@ -230,7 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     redir_url again;
     fuzz_lib_enter();
-    st = redir_url_parse(&again, &d, g, rebuilt, n);
+    st = redir_url_parse(&again, &d, g, (const uint8_t *)rebuilt, n);
     fuzz_lib_leave();
     FUZZ_CHECK(st == REDIR_OK && url_eq(&u, &again));
     /* the rebuilt text is the input, up to leading zeros of numbers and

@@ -77,7 +77,7 @@ void cl_on_greeting(redir_client *c) {
         cl_fail(c, REDIR_E_UNSUPPORTED, 0, false);
         return;
     }
-    if (redir_greeting_scramble(&g, c->scramble, sizeof c->scramble, &c->scramble_len) !=
+    if (redir_greeting_scramble(c->scramble, sizeof c->scramble, &c->scramble_len, &g) !=
         REDIR_OK) {
         cl_fail(c, REDIR_E_AUTH_DATA, 0, false);
         return;

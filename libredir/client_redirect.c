@@ -66,7 +66,7 @@ void cl_report_redirect(redir_client *c, redir_client_event *ev, redir_status st
         return;
     }
     redir_conn_state s = cl_conn_state(c, login_phase, status, login_phase ? 0 : c->others_in_flight);
-    ev->decision = redir_policy_decide(&c->cfg.policy, &s, ins, &ev->reason);
+    ev->decision = redir_policy_decide(&ev->reason, &c->cfg.policy, &s, ins);
     if (ev->decision == REDIR_DECISION_DEFER && !keep(c, ins, login_phase)) {
         ev->decision = REDIR_DECISION_REFUSE;
         ev->reason = REDIR_REASON_INVALID_TARGET;
@@ -86,7 +86,7 @@ bool cl_redecide(redir_client *c, redir_client_event *ev) {
     ev->redirect = c->pending_ins;
     ev->deferred = true;
     redir_conn_state s = cl_conn_state(c, c->pending_login, c->last_status, 0);
-    ev->decision = redir_policy_decide(&c->cfg.policy, &s, &c->pending_ins, &ev->reason);
+    ev->decision = redir_policy_decide(&ev->reason, &c->cfg.policy, &s, &c->pending_ins);
     if (ev->decision != REDIR_DECISION_DEFER) {
         c->pending = false;
     }

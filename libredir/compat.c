@@ -874,7 +874,7 @@ static void model_mysqlnd_azure(redir_compat *c, const uint8_t *s, size_t len) {
 
 /* ------------------------------------------------------------------------- */
 
-void redir_compat_report(redir_compat out[REDIR_IMPL_COUNT], const char *url, size_t url_len) {
+void redir_compat_report(redir_compat out[REDIR_IMPL_COUNT], const uint8_t *url, size_t url_len) {
     memset(out, 0, sizeof(redir_compat) * REDIR_IMPL_COUNT);
     if (url == NULL && url_len > 0) {
         return;

@@ -127,8 +127,8 @@ static redir_status inflate_exact(z_stream *zs, uint8_t *out, size_t want) {
     }
 }
 
-redir_status redir_cframe_inflate(const redir_cframe *frame, uint8_t *out, size_t cap,
-                                  size_t *out_len, size_t limit, void *scratch,
+redir_status redir_cframe_inflate(uint8_t *out, size_t cap, size_t *out_len,
+                                  const redir_cframe *frame, size_t limit, void *scratch,
                                   size_t scratch_len) {
     *out_len = 0;
     bool stored = frame->uncomp_len == 0;

@@ -44,8 +44,7 @@ static redir_status next_cframe(redir_framer *f, redir_diag *diag) {
         f->src_end_ = f->start_ + size;
     } else {
         size_t got = 0;
-        st = redir_cframe_inflate(&cf, c->inflate, c->inflate_cap, &got, c->max_inflated,
-                                  c->scratch, c->scratch_len);
+        st = redir_cframe_inflate(c->inflate, c->inflate_cap, &got, &cf, c->max_inflated, c->scratch, c->scratch_len);
         if (st != REDIR_OK) {
             return fr_fail(f, diag, st, at, 0);
         }

@@ -175,8 +175,8 @@ redir_status redir_greeting_encode(uint8_t *buf, size_t cap, size_t *out_len,
     return wr_finish(&w, out_len);
 }
 
-redir_status redir_greeting_scramble(const redir_greeting *g, uint8_t *out, size_t cap,
-                                     size_t *out_len) {
+redir_status redir_greeting_scramble(uint8_t *out, size_t cap, size_t *out_len,
+                                     const redir_greeting *g) {
     if (span_bad(g->auth_data1) || span_bad(g->auth_data2)) {
         if (out_len != NULL) {
             *out_len = 0;

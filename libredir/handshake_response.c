@@ -314,7 +314,7 @@ redir_status redir_attr_next(redir_attr_iter *it, redir_span *key, redir_span *v
     return REDIR_OK;
 }
 
-redir_status redir_attr_encode_pair(uint8_t *buf, size_t cap, size_t *len, redir_span key,
+redir_status redir_attr_append_pair(uint8_t *buf, size_t cap, size_t *len, redir_span key,
                                     redir_span value) {
     /* Keep *len from wrapping: no real span comes near these sizes. */
     if (span_bad(key) || span_bad(value) || key.len > SIZE_MAX / 4 || value.len > SIZE_MAX / 4) {

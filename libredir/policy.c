@@ -195,8 +195,8 @@ static redir_decision decide(redir_reason *out_reason, redir_decision d, redir_r
     return d;
 }
 
-redir_decision redir_policy_decide(const redir_policy *p, const redir_conn_state *s,
-                                   const redir_instruction *ins, redir_reason *out_reason) {
+redir_decision redir_policy_decide(redir_reason *out_reason, const redir_policy *p,
+                                   const redir_conn_state *s, const redir_instruction *ins) {
     const redir_decision refuse = REDIR_DECISION_REFUSE;
     if (p == NULL || s == NULL || ins == NULL) {
         return decide(out_reason, refuse, REDIR_REASON_INVALID_TARGET);

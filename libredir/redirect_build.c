@@ -92,7 +92,7 @@ static bool sysvar_entry_size(redir_span name, redir_span value, size_t *out) {
     if (name.len > REDIR_MAX_PACKET_PAYLOAD || value.len > REDIR_MAX_PACKET_PAYLOAD) {
         return false;
     }
-    if (redir_session_put_sysvar(NULL, 0, &entry, name, value) != REDIR_E_NOSPACE) {
+    if (redir_session_append_sysvar(NULL, 0, &entry, name, value) != REDIR_E_NOSPACE) {
         return false;
     }
     return entry <= REDIR_MAX_PACKET_PAYLOAD && (*out = entry, true);
@@ -148,11 +148,11 @@ redir_status redir_build_ok_redirect(uint8_t *buf, size_t cap, size_t *out_len, 
     size_t at = 0;
     for (size_t i = 0; i < num_extra && encoded(st); i++) {
         bool is_url = span_is_redirect_url(extra[i].name);
-        st = redir_session_put_sysvar(p, room, &at, extra[i].name,
+        st = redir_session_append_sysvar(p, room, &at, extra[i].name,
                                       is_url ? url : extra[i].value);
     }
     if (!placed && encoded(st)) {
-        st = redir_session_put_sysvar(p, room, &at, name, url);
+        st = redir_session_append_sysvar(p, room, &at, name, url);
     }
     if (!encoded(st)) {
         return fail_arg(out_len, st);

@@ -120,7 +120,7 @@ static redir_status parse_url_carrier(redir_instruction *out, redir_diag *diag,
                                       redir_carrier carrier, redir_grammar g, redir_span text) {
     redir_url u;
     instruction_reset(out, carrier, text);
-    redir_status st = redir_url_parse(&u, diag, g, (const char *)text.ptr, text.len);
+    redir_status st = redir_url_parse(&u, diag, g, (const uint8_t *)text.ptr, text.len);
     if (st != REDIR_OK) {
         return st;
     }
@@ -154,8 +154,10 @@ redir_status redir_redirect_from_ok(redir_instruction *out, redir_diag *diag, co
     return REDIR_NOT_FOUND;
 }
 
-redir_status redir_err_redirect_parse(redir_span message, redir_span *text, redir_span *host,
-                                      bool *has_port, uint16_t *port, redir_diag *diag) {
+redir_status redir_err_redirect_parse(redir_span *text, redir_span *host, bool *has_port,
+                                      uint16_t *port, redir_diag *diag, const uint8_t *in,
+                                      size_t in_len) {
+    redir_span message = redir_span_of(in, in_len);
     *text = redir_span_of(NULL, 0);
     *host = redir_span_of(NULL, 0);
     *has_port = false;
@@ -229,7 +231,7 @@ redir_status redir_redirect_from_err(redir_instruction *out, redir_diag *diag,
     redir_span host;
     bool has_port;
     uint16_t port;
-    redir_status st = redir_err_redirect_parse(err->message, &text, &host, &has_port, &port, diag);
+    redir_status st = redir_err_redirect_parse(&text, &host, &has_port, &port, diag, err->message.ptr, err->message.len);
     if (st != REDIR_OK) {
         return st;
     }

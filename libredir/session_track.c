@@ -178,7 +178,7 @@ static redir_status put_pairs(uint8_t *buf, size_t cap, size_t *len, redir_span 
     return entry_finish(&w, len);
 }
 
-redir_status redir_session_put_sysvar(uint8_t *buf, size_t cap, size_t *len, redir_span name,
+redir_status redir_session_append_sysvar(uint8_t *buf, size_t cap, size_t *len, redir_span name,
                                       redir_span value) {
     if (!redir__span_ok(name) || !redir__span_ok(value)) {
         return REDIR_E_INVALID_ARGUMENT;
@@ -186,7 +186,7 @@ redir_status redir_session_put_sysvar(uint8_t *buf, size_t cap, size_t *len, red
     return put_pairs(buf, cap, len, name, value, redir_span_of(NULL, 0));
 }
 
-redir_status redir_session_put_string(uint8_t *buf, size_t cap, size_t *len, uint8_t type,
+redir_status redir_session_append_string(uint8_t *buf, size_t cap, size_t *len, uint8_t type,
                                       redir_span value) {
     if (type == REDIR_TRACK_SYSTEM_VARIABLES || type == REDIR_TRACK_GTIDS || !redir__span_ok(value)) {
         return REDIR_E_INVALID_ARGUMENT;
@@ -198,14 +198,14 @@ redir_status redir_session_put_string(uint8_t *buf, size_t cap, size_t *len, uin
     return entry_finish(&w, len);
 }
 
-redir_status redir_session_put_state_change(uint8_t *buf, size_t cap, size_t *len) {
+redir_status redir_session_append_state_change(uint8_t *buf, size_t cap, size_t *len) {
     static const uint8_t entry[] = {REDIR_TRACK_STATE_CHANGE, 0x01, '1'};
     wr w = entry_writer(buf, cap, *len);
     wr_bytes(&w, entry, sizeof entry);
     return entry_finish(&w, len);
 }
 
-redir_status redir_session_put_gtids(uint8_t *buf, size_t cap, size_t *len, uint8_t spec,
+redir_status redir_session_append_gtids(uint8_t *buf, size_t cap, size_t *len, uint8_t spec,
                                      redir_span gtids) {
     if (!redir__span_ok(gtids)) {
         return REDIR_E_INVALID_ARGUMENT;
@@ -218,7 +218,7 @@ redir_status redir_session_put_gtids(uint8_t *buf, size_t cap, size_t *len, uint
     return entry_finish(&w, len);
 }
 
-redir_status redir_session_put_raw(uint8_t *buf, size_t cap, size_t *len, uint8_t type,
+redir_status redir_session_append_raw(uint8_t *buf, size_t cap, size_t *len, uint8_t type,
                                    redir_span body) {
     if (!redir__span_ok(body)) {
         return REDIR_E_INVALID_ARGUMENT;
@@ -241,7 +241,7 @@ static bool pairs_ok(redir_span s) {
     return true;
 }
 
-redir_status redir_session_put_entry(uint8_t *buf, size_t cap, size_t *len,
+redir_status redir_session_append_entry(uint8_t *buf, size_t cap, size_t *len,
                                      const redir_session_entry *e) {
     switch (e->type) {
     case REDIR_TRACK_SYSTEM_VARIABLES:
@@ -253,18 +253,18 @@ redir_status redir_session_put_entry(uint8_t *buf, size_t cap, size_t *len,
     case REDIR_TRACK_SCHEMA:
     case REDIR_TRACK_TRANSACTION_CHARACTERISTICS:
     case REDIR_TRACK_TRANSACTION_STATE:
-        return redir_session_put_string(buf, cap, len, e->type, e->value);
+        return redir_session_append_string(buf, cap, len, e->type, e->value);
     case REDIR_TRACK_STATE_CHANGE:
         if (e->state_change_nested) {
             if (e->value.len == 0) {
                 return REDIR_E_INVALID_ARGUMENT;
             }
-            return redir_session_put_string(buf, cap, len, e->type, e->value);
+            return redir_session_append_string(buf, cap, len, e->type, e->value);
         }
-        return redir_session_put_raw(buf, cap, len, e->type, e->value);
+        return redir_session_append_raw(buf, cap, len, e->type, e->value);
     case REDIR_TRACK_GTIDS:
-        return redir_session_put_gtids(buf, cap, len, e->gtid_spec, e->value);
+        return redir_session_append_gtids(buf, cap, len, e->gtid_spec, e->value);
     default:
-        return redir_session_put_raw(buf, cap, len, e->type, e->data);
+        return redir_session_append_raw(buf, cap, len, e->type, e->data);
     }
 }

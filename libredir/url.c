@@ -15,7 +15,7 @@ const char *redir_grammar_name(redir_grammar g) {
     return grammar_names[g];
 }
 
-bool redir_grammar_from_name(const char *name, redir_grammar *out) {
+bool redir_grammar_from_name(redir_grammar *out, const char *name) {
     if (name == NULL) {
         return false;
     }
@@ -55,7 +55,7 @@ static void url_clear_used(redir_url *u) {
     u->location_newline = false;
 }
 
-redir_status redir_url_parse(redir_url *out, redir_diag *diag, redir_grammar g, const char *in,
+redir_status redir_url_parse(redir_url *out, redir_diag *diag, redir_grammar g, const uint8_t *in,
                              size_t in_len) {
     if (out == NULL || (in == NULL && in_len > 0)) {
         return rd_fail(diag, REDIR_E_INVALID_ARGUMENT, 0, 0);

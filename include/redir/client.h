@@ -55,7 +55,7 @@ typedef struct redir_client_config {
     bool has_database;        /* send CLIENT_CONNECT_WITH_DB and database */
     redir_span database;
     bool has_attributes;      /* send CLIENT_CONNECT_ATTRS and this block */
-    redir_span attributes;    /* pairs built with redir_attr_encode_pair */
+    redir_span attributes;    /* pairs built with redir_attr_append_pair */
     /* Capabilities the client asks for; 0 picks REDIR_CLIENT_DEFAULT_CAPS.
      * The engine sets or clears CLIENT_SSL, CLIENT_CONNECT_WITH_DB and
      * CLIENT_CONNECT_ATTRS itself, clears CLIENT_ZSTD_COMPRESSION, and

@@ -15,6 +15,16 @@
  *    bytes written. When cap is too small they return REDIR_E_NOSPACE, write
  *    nothing past cap, and set *out_len to the exact size required, so a call
  *    with buf == NULL and cap == 0 is a sizing pass.
+ *  - Argument order, the same in every public header: a call on a caller-owned
+ *    object (framer, engine, tracker, target cache, iterator) takes that
+ *    object first; then the outputs (an encoder's buf, cap, out_len first of
+ *    all), then the redir_diag *, then the inputs. Byte inputs are
+ *    (const uint8_t *, size_t) pairs or redir_span; C strings only for
+ *    names looked up in a table.
+ *  - Names: *_encode(buf, cap, out_len, ...) writes at offset 0;
+ *    *_append(buf, cap, len, ...) writes at offset *len and adds its size to
+ *    *len even when it does not fit (REDIR_E_NOSPACE), so a first pass with
+ *    buf == NULL measures the whole output; *_decode reads from offset 0.
  *  - Capabilities are 64-bit: the classic 32 flags in the low half and
  *    MariaDB's extended capabilities in the high half.
  */

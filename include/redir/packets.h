@@ -88,9 +88,9 @@ REDIR_API REDIR_NODISCARD redir_status redir_greeting_encode(uint8_t *buf, size_
  * 255 (an auth_data_len of 0xFF and a part 2 not ending in 0x00). 64 bytes
  * hold anything with auth_data_len up to 64. When cap is too small:
  * REDIR_E_NOSPACE with *out_len the size needed. */
-REDIR_API REDIR_NODISCARD redir_status redir_greeting_scramble(const redir_greeting *g,
-                                                               uint8_t *out, size_t cap,
-                                                               size_t *out_len);
+REDIR_API REDIR_NODISCARD redir_status redir_greeting_scramble(uint8_t *out, size_t cap,
+                                                               size_t *out_len,
+                                                               const redir_greeting *g);
 
 /* ------------------------------------------------------------------------- */
 /* HandshakeResponse41 and SSLRequest (client -> server)                       */
@@ -162,12 +162,12 @@ REDIR_API void redir_attr_iter_init(redir_attr_iter *it, redir_span attributes);
 REDIR_API REDIR_NODISCARD redir_status redir_attr_next(redir_attr_iter *it, redir_span *key,
                                                        redir_span *value, redir_diag *diag);
 
-/* redir_attr_encode_pair appends one key/value pair (two length-encoded
+/* redir_attr_append_pair appends one key/value pair (two length-encoded
  * strings) to a block being built in buf[0..cap) at offset *len, adding its
  * size to *len even when it does not fit (then REDIR_E_NOSPACE). A span with
  * a NULL pointer and a non-zero length is REDIR_E_INVALID_ARGUMENT (*len is
  * left alone). */
-REDIR_API REDIR_NODISCARD redir_status redir_attr_encode_pair(uint8_t *buf, size_t cap,
+REDIR_API REDIR_NODISCARD redir_status redir_attr_append_pair(uint8_t *buf, size_t cap,
                                                               size_t *len, redir_span key,
                                                               redir_span value);
 
@@ -345,32 +345,32 @@ REDIR_API REDIR_NODISCARD redir_status redir_sysvar_next(redir_span *rest, redir
  * not fit (then REDIR_E_NOSPACE), so a NULL buffer measures the block. A span
  * with a NULL pointer and a non-zero length is REDIR_E_INVALID_ARGUMENT (and
  * *len is left alone). */
-REDIR_API REDIR_NODISCARD redir_status redir_session_put_sysvar(uint8_t *buf, size_t cap,
+REDIR_API REDIR_NODISCARD redir_status redir_session_append_sysvar(uint8_t *buf, size_t cap,
                                                                 size_t *len, redir_span name,
                                                                 redir_span value);
 /* Schema, transaction characteristics and transaction state: one lenenc value.
  * Also writes the nested STATE_CHANGE form and unknown types; types 0 and 3,
  * whose bodies have another shape, are REDIR_E_INVALID_ARGUMENT. */
-REDIR_API REDIR_NODISCARD redir_status redir_session_put_string(uint8_t *buf, size_t cap,
+REDIR_API REDIR_NODISCARD redir_status redir_session_append_string(uint8_t *buf, size_t cap,
                                                                 size_t *len, uint8_t type,
                                                                 redir_span value);
 /* STATE_CHANGE in the form servers send: entry length 1, raw '1'. */
-REDIR_API REDIR_NODISCARD redir_status redir_session_put_state_change(uint8_t *buf, size_t cap,
+REDIR_API REDIR_NODISCARD redir_status redir_session_append_state_change(uint8_t *buf, size_t cap,
                                                                       size_t *len);
-REDIR_API REDIR_NODISCARD redir_status redir_session_put_gtids(uint8_t *buf, size_t cap,
+REDIR_API REDIR_NODISCARD redir_status redir_session_append_gtids(uint8_t *buf, size_t cap,
                                                                size_t *len, uint8_t spec,
                                                                redir_span gtids);
 /* Any type with an opaque body. */
-REDIR_API REDIR_NODISCARD redir_status redir_session_put_raw(uint8_t *buf, size_t cap,
+REDIR_API REDIR_NODISCARD redir_status redir_session_append_raw(uint8_t *buf, size_t cap,
                                                              size_t *len, uint8_t type,
                                                              redir_span body);
-/* redir_session_put_entry re-encodes a decoded entry (typed encoders for known
+/* redir_session_append_entry re-encodes a decoded entry (typed encoders for known
  * types in the form it arrived, raw otherwise); the identity on valid input.
  * Known types are written from the typed views (data is ignored), so a
  * changed value is re-encoded with the right lengths. REDIR_E_INVALID_ARGUMENT
  * when SYSTEM_VARIABLES more_pairs are not whole name/value pairs, or a nested
  * STATE_CHANGE has an empty value (it would read back as the raw form). */
-REDIR_API REDIR_NODISCARD redir_status redir_session_put_entry(uint8_t *buf, size_t cap,
+REDIR_API REDIR_NODISCARD redir_status redir_session_append_entry(uint8_t *buf, size_t cap,
                                                                size_t *len,
                                                                const redir_session_entry *e);
 

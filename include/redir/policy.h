@@ -108,9 +108,9 @@ typedef struct redir_conn_state {
  * port: 3306); an unbracketed entry with several ':' is an IPv6 address
  * without port; malformed entries match nothing. NULL p, s or ins refuse
  * with INVALID_TARGET. *out_reason (optional) receives the reason. */
-REDIR_API redir_decision redir_policy_decide(const redir_policy *p, const redir_conn_state *s,
-                                             const redir_instruction *ins,
-                                             redir_reason *out_reason);
+REDIR_API redir_decision redir_policy_decide(redir_reason *out_reason, const redir_policy *p,
+                                             const redir_conn_state *s,
+                                             const redir_instruction *ins);
 
 /* ------------------------------------------------------------------------- */
 /* ttl cache of the last redirect target                                       */
@@ -130,29 +130,30 @@ typedef struct redir_target_cache {
     uint8_t target[REDIR_CACHE_HOST_MAX];
 } redir_target_cache;
 
-REDIR_API void redir_cache_init(redir_target_cache *c);
+REDIR_API void redir_target_cache_init(redir_target_cache *c);
 
-/* redir_cache_store records origin -> target for ttl_ms from now_ms. A ttl of
+/* redir_target_cache_store records origin -> target for ttl_ms from now_ms. A ttl of
  * 0 clears the entry. Fails with REDIR_E_FIELD_TOO_LONG for hosts longer than
  * REDIR_CACHE_HOST_MAX. */
-REDIR_API REDIR_NODISCARD redir_status redir_cache_store(redir_target_cache *c,
+REDIR_API REDIR_NODISCARD redir_status redir_target_cache_store(redir_target_cache *c,
                                                          redir_span origin, uint16_t origin_port,
                                                          redir_span target, uint16_t target_port,
                                                          uint64_t ttl_ms, uint64_t now_ms);
 
-/* redir_cache_lookup returns REDIR_OK with the cached target for origin when
+/* redir_target_cache_lookup returns REDIR_OK with the cached target for origin when
  * present and unexpired at now_ms (spans view the cache), REDIR_NOT_FOUND
  * otherwise (an expired entry is cleared; *target is then empty and
  * *target_port 0). */
-REDIR_API REDIR_NODISCARD redir_status redir_cache_lookup(redir_target_cache *c,
-                                                          redir_span origin,
-                                                          uint16_t origin_port, uint64_t now_ms,
-                                                          redir_span *target,
-                                                          uint16_t *target_port);
+REDIR_API REDIR_NODISCARD redir_status redir_target_cache_lookup(redir_target_cache *c,
+                                                                 redir_span *target,
+                                                                 uint16_t *target_port,
+                                                                 redir_span origin,
+                                                                 uint16_t origin_port,
+                                                                 uint64_t now_ms);
 
-/* redir_cache_invalidate drops the entry (call it when connecting to the
+/* redir_target_cache_invalidate drops the entry (call it when connecting to the
  * cached target fails). */
-REDIR_API void redir_cache_invalidate(redir_target_cache *c);
+REDIR_API void redir_target_cache_invalidate(redir_target_cache *c);
 
 #ifdef __cplusplus
 }

@@ -81,7 +81,7 @@ REDIR_API REDIR_NODISCARD redir_status redir_redirect_from_err(redir_instruction
                                                                uint16_t expected_code);
 
 /* redir_err_redirect_parse splits an ERR-redirect message "|text|host[:port]"
- * into its parts (views into message). The host runs from the second '|' to
+ * in[0..in_len) into its parts (views into in). The host runs from the second '|' to
  * the first ':' or the end; the port is one or more decimal digits up to
  * 65535 (leading zeros allowed; absent: *has_port false, *port 3306). Fails
  * with REDIR_E_ERR_REDIRECT_FORMAT (no leading '|' at offset 0, or no second
@@ -89,11 +89,12 @@ REDIR_API REDIR_NODISCARD redir_status redir_redirect_from_err(redir_instruction
  * REDIR_E_URL_CHAR (a byte <= 0x20, 0x7F or '|' in the host),
  * REDIR_E_URL_PORT (no digit after ':', or a non-digit) or
  * REDIR_E_URL_PORT_RANGE (at the digit that exceeds 65535). */
-REDIR_API REDIR_NODISCARD redir_status redir_err_redirect_parse(redir_span message,
-                                                                redir_span *text,
+REDIR_API REDIR_NODISCARD redir_status redir_err_redirect_parse(redir_span *text,
                                                                 redir_span *host, bool *has_port,
                                                                 uint16_t *port,
-                                                                redir_diag *diag);
+                                                                redir_diag *diag,
+                                                                const uint8_t *in,
+                                                                size_t in_len);
 
 /* ------------------------------------------------------------------------- */
 /* Builders: complete framed packets (4-byte header included)                  */

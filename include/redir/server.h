@@ -357,7 +357,7 @@ REDIR_API REDIR_NODISCARD redir_status redir_server_rows_end(redir_server *srv, 
 
 /* redir_server_rows_end_state closes the rows with an OK (header 0xFE) whose
  * session state block is session_state (entries built with the
- * redir_session_put_* encoders, e.g. a redirect_url system variable): the
+ * redir_session_append_* encoders, e.g. a redirect_url system variable): the
  * place a server announces state, a redirect included, at the end of a
  * result set. Needs CLIENT_DEPRECATE_EOF (else REDIR_E_SERVER_STATE: a
  * legacy EOF has no room for it) and CLIENT_SESSION_TRACK

@@ -62,7 +62,7 @@ typedef enum redir_grammar {
  * redir_grammar_name returns NULL for an unknown value; from_name returns
  * false (and leaves *out alone) for an unknown or NULL name. */
 REDIR_API const char *redir_grammar_name(redir_grammar g);
-REDIR_API bool redir_grammar_from_name(const char *name, redir_grammar *out);
+REDIR_API bool redir_grammar_from_name(redir_grammar *out, const char *name);
 
 #define REDIR_URL_MAX_HOSTS 16
 #define REDIR_DEFAULT_PORT 3306
@@ -107,7 +107,7 @@ typedef struct redir_url {
  * grammar is REDIR_E_INVALID_ARGUMENT. Bytes at or past in_len are never
  * read, and embedded NUL bytes are ordinary bytes. */
 REDIR_API REDIR_NODISCARD redir_status redir_url_parse(redir_url *out, redir_diag *diag,
-                                                       redir_grammar g, const char *in,
+                                                       redir_grammar g, const uint8_t *in,
                                                        size_t in_len);
 
 /* redir_url_option_next walks key=value pairs of a query separated by '&'.
@@ -171,7 +171,7 @@ typedef struct redir_compat {
  * that the value alone does not give (TLS, permit flags, transaction state,
  * "same host as now") is not part of the report. A NULL url with a non-zero
  * length rejects everywhere. */
-REDIR_API void redir_compat_report(redir_compat out[REDIR_IMPL_COUNT], const char *url,
+REDIR_API void redir_compat_report(redir_compat out[REDIR_IMPL_COUNT], const uint8_t *url,
                                    size_t url_len);
 
 #ifdef __cplusplus

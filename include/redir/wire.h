@@ -179,10 +179,11 @@ REDIR_API REDIR_NODISCARD redir_status redir_cframe_encode(uint8_t *buf, size_t 
  *    inflation run unbounded.
  * On any failure but REDIR_E_NOSPACE *out_len is 0 (out may hold partial
  * output). */
-REDIR_API REDIR_NODISCARD redir_status redir_cframe_inflate(const redir_cframe *frame,
-                                                            uint8_t *out, size_t cap,
-                                                            size_t *out_len, size_t limit,
-                                                            void *scratch, size_t scratch_len);
+REDIR_API REDIR_NODISCARD redir_status redir_cframe_inflate(uint8_t *out, size_t cap,
+                                                            size_t *out_len,
+                                                            const redir_cframe *frame,
+                                                            size_t limit, void *scratch,
+                                                            size_t scratch_len);
 
 /* redir_cframe_deflate builds a complete compressed frame (header included)
  * carrying data[0..data_len) compressed with zlib at level (0..9, -1 for the

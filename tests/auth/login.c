@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
     }
     uint8_t scramble[64];
     size_t scramble_len = 0;
-    st = redir_greeting_scramble(&g, scramble, sizeof scramble, &scramble_len);
+    st = redir_greeting_scramble(scramble, sizeof scramble, &scramble_len, &g);
     if (st != REDIR_OK) {
         return die("scramble", st);
     }

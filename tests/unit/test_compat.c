@@ -49,7 +49,7 @@ static void run(const struct compat_vec *v, size_t n) {
         const char *in = (const char *)guard_copy(0, v[i].in, v[i].len);
         redir_compat r[REDIR_IMPL_COUNT];
         memset(r, 0x5A, sizeof r);
-        redir_compat_report(r, in, v[i].len);
+        redir_compat_report(r, (const uint8_t *)in, v[i].len);
         char got[2048];
         compat_canon(got, sizeof got, r);
         cr_expect(strcmp(got, v[i].want) == 0, "\n  in:     %.*s\n  wanted: %s\n  got:    %s",
@@ -301,11 +301,11 @@ Test(compat, field_limits_of_mysqlnd_azure) {
         int len = snprintf(buf, sizeof buf, "Location: mysql://%.*s:1/user=u", n, fill);
         redir_compat r[REDIR_IMPL_COUNT];
         const char *g = (const char *)guard_copy(0, buf, (size_t)len);
-        redir_compat_report(r, g, (size_t)len);
+        redir_compat_report(r, (const uint8_t *)g, (size_t)len);
         cr_assert(eq(int, r[REDIR_IMPL_MYSQLND_AZURE].accepts, n <= 128), "host %d", n);
         len = snprintf(buf, sizeof buf, "Location: mysql://h:1/user=%.*s", n, fill);
         g = (const char *)guard_copy(0, buf, (size_t)len);
-        redir_compat_report(r, g, (size_t)len);
+        redir_compat_report(r, (const uint8_t *)g, (size_t)len);
         cr_assert(eq(int, r[REDIR_IMPL_MYSQLND_AZURE].accepts, n <= 128), "user %d", n);
     }
 }
@@ -317,7 +317,7 @@ Test(compat, long_hosts_are_truncated) {
     memcpy(buf + sizeof buf - 2, ":1", 2);
     const char *g = (const char *)guard_copy(0, buf, sizeof buf);
     redir_compat r[REDIR_IMPL_COUNT];
-    redir_compat_report(r, g, sizeof buf);
+    redir_compat_report(r, (const uint8_t *)g, sizeof buf);
     for (int k = REDIR_IMPL_CONNECTOR_NODEJS; k <= REDIR_IMPL_R2DBC; k++) {
         cr_assert(r[k].accepts, "%s", short_names[k]);
         cr_assert(r[k].host_truncated, "%s", short_names[k]);
@@ -337,7 +337,7 @@ Test(compat, many_at_signs, .timeout = 10) {
     memset(buf + 10, '@', sizeof buf - 10);
     const char *g = (const char *)guard_copy(0, buf, sizeof buf);
     redir_compat r[REDIR_IMPL_COUNT];
-    redir_compat_report(r, g, sizeof buf);
+    redir_compat_report(r, (const uint8_t *)g, sizeof buf);
     /* the host after the last '@' would be empty; the one before it is "@" */
     cr_assert(r[REDIR_IMPL_CONNECTOR_J].accepts);
     cr_assert(eq(sz, r[REDIR_IMPL_CONNECTOR_J].host_len, 1));

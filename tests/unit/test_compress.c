@@ -88,8 +88,7 @@ static redir_cframe decode_vec(const char *hex, int slot, size_t *n) {
 }
 
 static redir_status inflate_into(const redir_cframe *f, uint8_t *out, size_t cap, size_t *len) {
-    return redir_cframe_inflate(f, out, cap, len, MAXP, inflate_scratch,
-                                REDIR_INFLATE_SCRATCH_SIZE);
+    return redir_cframe_inflate(out, cap, len, f, MAXP, inflate_scratch, REDIR_INFLATE_SCRATCH_SIZE);
 }
 
 Test(cframe, decode_and_reencode_real_frames) {
@@ -272,8 +271,7 @@ static void round_trip(const uint8_t *data, size_t len, int level, size_t min_le
     uint8_t *back = malloc(len > 0 ? len : 1);
     size_t blen = 99;
     cr_assert(eq(int,
-                 redir_cframe_inflate(&f, back, len, &blen, len, iscratch,
-                                      REDIR_INFLATE_SCRATCH_SIZE),
+                 redir_cframe_inflate(back, len, &blen, &f, len, iscratch, REDIR_INFLATE_SCRATCH_SIZE),
                  REDIR_OK),
               "len %zu level %d", len, level);
     cr_assert(eq(sz, blen, len));
@@ -475,8 +473,7 @@ Test(cframe, zlib_bomb_is_cut_at_declared_length) {
     memset(out, 0xAA, 100);
     size_t len = 99;
     cr_assert(eq(int,
-                 redir_cframe_inflate(&f, out, 100, &len, 16u * 1024u * 1024u, inflate_scratch,
-                                      REDIR_INFLATE_SCRATCH_SIZE),
+                 redir_cframe_inflate(out, 100, &len, &f, 16u * 1024u * 1024u, inflate_scratch, REDIR_INFLATE_SCRATCH_SIZE),
                  REDIR_E_DECOMPRESS_LENGTH));
     cr_assert(eq(sz, len, 0));
     /* the declared 100 bytes were inflated (the stream's zeros), nothing past them */
@@ -488,8 +485,7 @@ Test(cframe, zlib_bomb_is_cut_at_declared_length) {
     /* the largest length a header can claim, one byte short of the stream */
     uint8_t *big = malloc(MAXP);
     f.uncomp_len = (uint32_t)MAXP;
-    cr_assert(eq(int, redir_cframe_inflate(&f, big, MAXP, &len, MAXP, inflate_scratch,
-                                           REDIR_INFLATE_SCRATCH_SIZE),
+    cr_assert(eq(int, redir_cframe_inflate(big, MAXP, &len, &f, MAXP, inflate_scratch, REDIR_INFLATE_SCRATCH_SIZE),
                  REDIR_E_DECOMPRESS_LENGTH));
     free(big);
     free(z);
@@ -499,20 +495,20 @@ Test(cframe, declared_length_over_limit_fails_before_work) {
     const uint8_t junk[4] = {0x78, 0x9c, 0x00, 0x00};
     redir_cframe f = {4, 0, 1u << 30, {junk, 4}};
     size_t len = 99;
-    cr_assert(eq(int, redir_cframe_inflate(&f, NULL, 0, &len, 16u * 1024u * 1024u, NULL, 0),
+    cr_assert(eq(int, redir_cframe_inflate(NULL, 0, &len, &f, 16u * 1024u * 1024u, NULL, 0),
                  REDIR_E_DECOMPRESS_LIMIT));
     cr_assert(eq(sz, len, 0));
     /* a header can claim at most 0xFFFFFF; the limit applies to that too */
     f.uncomp_len = 0xFFFFFF;
-    cr_assert(eq(int, redir_cframe_inflate(&f, NULL, 0, &len, 0xFFFFFE, NULL, 0),
+    cr_assert(eq(int, redir_cframe_inflate(NULL, 0, &len, &f, 0xFFFFFE, NULL, 0),
                  REDIR_E_DECOMPRESS_LIMIT));
     /* and to stored frames, whose size is their payload length */
     f.uncomp_len = 0;
-    cr_assert(eq(int, redir_cframe_inflate(&f, NULL, 0, &len, 3, NULL, 0),
+    cr_assert(eq(int, redir_cframe_inflate(NULL, 0, &len, &f, 3, NULL, 0),
                  REDIR_E_DECOMPRESS_LIMIT));
     /* a length no wire frame can carry */
     f.uncomp_len = 1u << 30;
-    cr_assert(eq(int, redir_cframe_inflate(&f, NULL, 0, &len, SIZE_MAX, NULL, 0),
+    cr_assert(eq(int, redir_cframe_inflate(NULL, 0, &len, &f, SIZE_MAX, NULL, 0),
                  REDIR_E_FIELD_TOO_LONG));
 }
 
@@ -595,16 +591,14 @@ Test(cframe, scratch_too_small) {
     uint8_t out[161];
     size_t len = 99;
     cr_assert(eq(int,
-                 redir_cframe_inflate(&f, out, sizeof out, &len, MAXP, inflate_scratch,
-                                      REDIR_INFLATE_SCRATCH_SIZE - 1),
+                 redir_cframe_inflate(out, sizeof out, &len, &f, MAXP, inflate_scratch, REDIR_INFLATE_SCRATCH_SIZE - 1),
                  REDIR_E_SCRATCH));
     cr_assert(eq(sz, len, 0));
     cr_assert(eq(int,
-                 redir_cframe_inflate(&f, out, sizeof out, &len, MAXP, NULL,
-                                      REDIR_INFLATE_SCRATCH_SIZE),
+                 redir_cframe_inflate(out, sizeof out, &len, &f, MAXP, NULL, REDIR_INFLATE_SCRATCH_SIZE),
                  REDIR_E_SCRATCH));
     f = decode_vec(P2M_QUERY, 0, &n);
-    cr_assert(eq(int, redir_cframe_inflate(&f, out, sizeof out, &len, MAXP, NULL, 0),
+    cr_assert(eq(int, redir_cframe_inflate(out, sizeof out, &len, &f, MAXP, NULL, 0),
                  REDIR_E_SCRATCH));
 }
 

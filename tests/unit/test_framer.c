@@ -89,8 +89,7 @@ static void ref_stream(recs *r, const uint8_t *s, size_t n, size_t plain_count, 
         if (redir_cframe_decode(&cf, &used, NULL, s + pos, n - pos) != REDIR_OK) {
             break;
         }
-        cr_assert(eq(int, redir_cframe_inflate(&cf, inner + inner_len, BIG, &got, BIG, scratch,
-                                               sizeof scratch),
+        cr_assert(eq(int, redir_cframe_inflate(inner + inner_len, BIG, &got, &cf, BIG, scratch, sizeof scratch),
                      REDIR_OK));
         inner_len += got;
         pos += used;

@@ -92,11 +92,11 @@ Test(fuzz_regressions, greeting_scramble_of_255_bytes) {
     cr_assert(eq(sz, g.auth_data2.len, 247));
     uint8_t scr[300];
     size_t scr_len = 0;
-    cr_assert(eq(int, redir_greeting_scramble(&g, NULL, 0, &scr_len), REDIR_E_NOSPACE));
+    cr_assert(eq(int, redir_greeting_scramble(NULL, 0, &scr_len, &g), REDIR_E_NOSPACE));
     cr_assert(eq(sz, scr_len, 255));
-    cr_assert(eq(int, redir_greeting_scramble(&g, scr, 254, &scr_len), REDIR_E_NOSPACE));
+    cr_assert(eq(int, redir_greeting_scramble(scr, 254, &scr_len, &g), REDIR_E_NOSPACE));
     cr_assert(eq(sz, scr_len, 255));
-    cr_assert(eq(int, redir_greeting_scramble(&g, scr, sizeof scr, &scr_len), REDIR_OK));
+    cr_assert(eq(int, redir_greeting_scramble(scr, sizeof scr, &scr_len, &g), REDIR_OK));
     cr_assert(eq(sz, scr_len, 255));
     cr_assert(eq(int, memcmp(scr, "ABCDEFGH", 8), 0));
     cr_assert(eq(u8, scr[254], (uint8_t)('a' + 246 % 26)));

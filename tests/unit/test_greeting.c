@@ -231,7 +231,7 @@ Test(greeting, real_captures_decode_exactly_and_reencode) {
         const uint8_t *want = hexbuf(1, v->scramble_hex, &sn);
         uint8_t scr[64];
         size_t scr_len = 0;
-        cr_assert(eq(int, redir_greeting_scramble(&g, scr, sizeof scr, &scr_len), REDIR_OK));
+        cr_assert(eq(int, redir_greeting_scramble(scr, sizeof scr, &scr_len, &g), REDIR_OK));
         cr_assert(eq(sz, scr_len, 20), "%s", v->name);
         cr_assert(eq(int, memcmp(scr, want, sn), 0), "%s", v->name);
 
@@ -275,7 +275,7 @@ Test(greeting, docs_mariadb_synthetic_example_ext_caps) {
     cr_assert(span_is(g.auth_plugin, "mysql_native_password"));
     uint8_t scr[64];
     size_t scr_len;
-    cr_assert(eq(int, redir_greeting_scramble(&g, scr, sizeof scr, &scr_len), REDIR_OK));
+    cr_assert(eq(int, redir_greeting_scramble(scr, sizeof scr, &scr_len, &g), REDIR_OK));
     cr_assert(eq(sz, scr_len, 20));
     cr_assert(eq(int, memcmp(scr, "ABCDEFGHIJKLMNOPQRST", 20), 0));
     assert_reencodes(&g, raw, n, "mariadb docs");
@@ -359,7 +359,7 @@ Test(greeting, auth_data_len_edge_values) {
             }
             uint8_t scr[256];
             size_t scr_len;
-            cr_assert(eq(int, redir_greeting_scramble(&g, scr, sizeof scr, &scr_len), REDIR_OK));
+            cr_assert(eq(int, redir_greeting_scramble(scr, sizeof scr, &scr_len, &g), REDIR_OK));
             cr_assert(eq(sz, scr_len, 8 + cases[i].part2 - 1));
             assert_reencodes(&g, buf, n, "edge");
         }
@@ -485,7 +485,7 @@ Test(greeting, pre_41_short_form_ends_after_low_caps) {
     cr_assert(eq(sz, g.auth_data2.len, 0));
     uint8_t scr[64];
     size_t scr_len;
-    cr_assert(eq(int, redir_greeting_scramble(&g, scr, sizeof scr, &scr_len), REDIR_OK));
+    cr_assert(eq(int, redir_greeting_scramble(scr, sizeof scr, &scr_len, &g), REDIR_OK));
     cr_assert(eq(sz, scr_len, 8));
     assert_reencodes(&g, raw, short_len, "3.21");
 }
@@ -600,7 +600,7 @@ Test(greeting, encode_rejects_structs_that_would_not_decode_back) {
                  REDIR_E_INVALID_ARGUMENT));
     g = good;
     g.auth_data2 = redir_span_of(NULL, 13);
-    cr_assert(eq(int, redir_greeting_scramble(&g, out, sizeof out, &out_len),
+    cr_assert(eq(int, redir_greeting_scramble(out, sizeof out, &out_len, &g),
                  REDIR_E_INVALID_ARGUMENT));
     cr_assert(eq(sz, out_len, 0));
 }
@@ -612,8 +612,8 @@ Test(greeting, scramble_reports_size_when_it_does_not_fit) {
     cr_assert(eq(int, redir_greeting_decode(&g, NULL, buf, n), REDIR_OK));
     uint8_t scr[64];
     size_t scr_len = 0;
-    cr_assert(eq(int, redir_greeting_scramble(&g, scr, sizeof scr, &scr_len), REDIR_E_NOSPACE));
+    cr_assert(eq(int, redir_greeting_scramble(scr, sizeof scr, &scr_len, &g), REDIR_E_NOSPACE));
     cr_assert(eq(sz, scr_len, 254));
-    cr_assert(eq(int, redir_greeting_scramble(&g, NULL, 0, &scr_len), REDIR_E_NOSPACE));
+    cr_assert(eq(int, redir_greeting_scramble(NULL, 0, &scr_len, &g), REDIR_E_NOSPACE));
     cr_assert(eq(sz, scr_len, 254));
 }

@@ -638,7 +638,7 @@ Test(attr_iter, encode_pairs_rebuilds_real_block) {
     uint8_t block[128];
     size_t len = 0;
     for (size_t i = 0; i < 5; i++) {
-        cr_assert(eq(int, redir_attr_encode_pair(block, sizeof block, &len,
+        cr_assert(eq(int, redir_attr_append_pair(block, sizeof block, &len,
                                                  redir_span_of(pairs[i][0], strlen(pairs[i][0])),
                                                  redir_span_of(pairs[i][1], strlen(pairs[i][1]))),
                      REDIR_OK));
@@ -649,7 +649,7 @@ Test(attr_iter, encode_pairs_rebuilds_real_block) {
     /* sizing pass and overflow: the size keeps growing, nothing is written */
     size_t need = 0;
     for (size_t i = 0; i < 5; i++) {
-        cr_assert(eq(int, redir_attr_encode_pair(NULL, 0, &need,
+        cr_assert(eq(int, redir_attr_append_pair(NULL, 0, &need,
                                                  redir_span_of(pairs[i][0], strlen(pairs[i][0])),
                                                  redir_span_of(pairs[i][1], strlen(pairs[i][1]))),
                      REDIR_E_NOSPACE));
@@ -658,12 +658,12 @@ Test(attr_iter, encode_pairs_rebuilds_real_block) {
     uint8_t small[10];
     memset(small, 0xAA, sizeof small);
     len = 0;
-    cr_assert(eq(int, redir_attr_encode_pair(small, 8, &len, redir_span_of("_platform", 9),
+    cr_assert(eq(int, redir_attr_append_pair(small, 8, &len, redir_span_of("_platform", 9),
                                              redir_span_of("x86_64", 6)), REDIR_E_NOSPACE));
     cr_assert(eq(sz, len, 17));
     cr_assert(eq(u8, small[8], 0xAA));
     len = 5;
-    cr_assert(eq(int, redir_attr_encode_pair(small, sizeof small, &len, redir_span_of(NULL, 1),
+    cr_assert(eq(int, redir_attr_append_pair(small, sizeof small, &len, redir_span_of(NULL, 1),
                                              redir_span_of("v", 1)), REDIR_E_INVALID_ARGUMENT));
     cr_assert(eq(sz, len, 5));
     /* a 251-byte value takes a 3-byte length */
@@ -671,7 +671,7 @@ Test(attr_iter, encode_pairs_rebuilds_real_block) {
     memset(val, 'v', sizeof val);
     uint8_t wide[300];
     len = 0;
-    cr_assert(eq(int, redir_attr_encode_pair(wide, sizeof wide, &len, redir_span_of("k", 1),
+    cr_assert(eq(int, redir_attr_append_pair(wide, sizeof wide, &len, redir_span_of("k", 1),
                                              redir_span_of(val, sizeof val)), REDIR_OK));
     cr_assert(eq(sz, len, 2 + 3 + 251));
     cr_assert(eq(u8, wide[2], 0xfc));

@@ -245,7 +245,7 @@ static void walk(const ok_case *c, const want_entry *want, size_t count) {
         cr_assert(eq(int, e.state_change_nested, want[i].nested));
         cr_assert(eq(u8, e.gtid_spec, want[i].spec));
         size_t start = len;
-        cr_assert(eq(int, redir_session_put_entry(rebuilt, sizeof rebuilt, &len, &e), REDIR_OK));
+        cr_assert(eq(int, redir_session_append_entry(rebuilt, sizeof rebuilt, &len, &e), REDIR_OK));
         size_t from = entry_start(block, &e);
         cr_assert(eq(sz, len - start, (size_t)(e.data.ptr + e.data.len - block.ptr) - from));
         cr_assert(eq(int, memcmp(rebuilt + start, block.ptr + from, len - start), 0),
@@ -713,7 +713,7 @@ Test(ok, encoder_builds_tracked_ok_from_fields) {
     size_t blen = 0;
     cr_assert(
         eq(int,
-           redir_session_put_sysvar(block, sizeof block, &blen, redir_span_of("redirect_url", 12),
+           redir_session_append_sysvar(block, sizeof block, &blen, redir_span_of("redirect_url", 12),
                                     redir_span_of("mariadb://10.0.0.7:3306", 23)),
            REDIR_OK));
     redir_ok ok;

@@ -142,7 +142,7 @@ static redir_decision run(void (*apply)(redir_policy *, redir_conn_state *, redi
     base(&p, &s, &ins);
     apply(&p, &s, &ins);
     *reason = (redir_reason)-1;
-    return redir_policy_decide(&p, &s, &ins, reason);
+    return redir_policy_decide(reason, &p, &s, &ins);
 }
 
 Test(policy, decision_table_rows) {
@@ -281,45 +281,45 @@ Test(policy, first_matching_row_decides) {
     s.hops = 5;
     s.server_status = REDIR_STATUS_IN_TRANS | REDIR_STATUS_MORE_RESULTS_EXISTS;
     s.commands_in_flight = 1;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_DISABLED));
     p.permit = REDIR_PERMIT_DEFAULT;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_CARRIER_NOT_ALLOWED));
     s.login_phase = true;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_BEFORE_TLS));
     s.before_tls = false;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_TLS_DOWNGRADE));
     s.tls_requested = false;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_NOT_PERMITTED_WITHOUT_TLS));
     s.tls_established = true;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_NOT_PERMITTED_UNVERIFIED));
     s.cert_verified = true;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
     s.current_host = S("db1.example.com");
     s.visited = VISITED_DB2;
     s.num_visited = 1;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_LOOP));
     s.num_visited = 0;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_HOP_LIMIT));
     s.hops = 0;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_DEFER));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_DEFER));
     cr_assert(eq(int, r, REDIR_REASON_IN_TRANSACTION));
     s.server_status = REDIR_STATUS_MORE_RESULTS_EXISTS;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_DEFER));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_DEFER));
     cr_assert(eq(int, r, REDIR_REASON_MORE_RESULTS));
     s.server_status = 0;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_DEFER));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_DEFER));
     cr_assert(eq(int, r, REDIR_REASON_COMMANDS_IN_FLIGHT));
     s.commands_in_flight = 0;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     cr_assert(eq(int, r, REDIR_REASON_FOLLOW_OK));
 }
 
@@ -333,17 +333,17 @@ Test(policy, permit_always_follows_in_plaintext_but_never_before_tls_or_downgrad
     s.tls_established = false;
     s.cert_verified = false;
     redir_reason r;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     cr_assert(eq(int, r, REDIR_REASON_FOLLOW_OK));
     /* TLS without verification is enough for ALWAYS */
     s.tls_requested = true;
     s.tls_established = true;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     s.tls_established = false;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_TLS_DOWNGRADE));
     s.before_tls = true;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_BEFORE_TLS));
 }
 
@@ -358,22 +358,22 @@ Test(policy, login_carriers_accepted_in_login_phase_unless_disabled) {
         ins.carrier = carriers[k];
         s.login_phase = true;
         s.server_status = 0;
-        cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+        cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
         if (carriers[k] == REDIR_CARRIER_ERR) {
             p.allow_err_carrier = false;
         } else {
             p.allow_location_carrier = false;
         }
-        cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+        cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
         cr_assert(eq(int, r, REDIR_REASON_CARRIER_NOT_ALLOWED));
     }
     /* the session-track carrier is accepted in both phases */
     base(&p, &s, &ins);
     s.login_phase = true;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     /* an unknown carrier value is refused */
     ins.carrier = (redir_carrier)7;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_CARRIER_NOT_ALLOWED));
 }
 
@@ -384,21 +384,21 @@ Test(policy, invalid_targets) {
     redir_reason r;
     base(&p, &s, &ins);
     ins.port = 0;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
-    cr_assert(eq(int, redir_policy_decide(&p, &s, NULL, &r), REDIR_DECISION_REFUSE));
-    cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
-    r = REDIR_REASON_FOLLOW_OK;
-    cr_assert(eq(int, redir_policy_decide(NULL, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, NULL), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
     r = REDIR_REASON_FOLLOW_OK;
-    cr_assert(eq(int, redir_policy_decide(&p, NULL, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, NULL, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
-    cr_assert(eq(int, redir_policy_decide(&p, NULL, &ins, NULL), REDIR_DECISION_REFUSE));
+    r = REDIR_REASON_FOLLOW_OK;
+    cr_assert(eq(int, redir_policy_decide(&r, &p, NULL, &ins), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, r, REDIR_REASON_INVALID_TARGET));
+    cr_assert(eq(int, redir_policy_decide(NULL, &p, NULL, &ins), REDIR_DECISION_REFUSE));
     /* an out-of-range permit value is treated as NEVER */
     base(&p, &s, &ins);
     p.permit = (redir_permit)9;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_DISABLED));
 }
 
@@ -411,30 +411,30 @@ Test(policy, same_server_comparison) {
     /* same name, other port: a different server */
     s.current_host = S("db2.example.com");
     s.current_port = 3307;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     /* percent-encoded URL host, different case */
     s.current_port = 3306;
     s.current_host = S("DB-two");
     ins.host = S("db%2dTWO");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
     /* escapes are not decoded for the ERR carrier, whose host is plain text */
     ins.carrier = REDIR_CARRIER_ERR;
     s.login_phase = true;
     s.server_status = 0;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     /* a malformed escape stands for itself */
     ins.carrier = REDIR_CARRIER_SESSION_TRACK;
     ins.host = S("db%zz");
     s.current_host = S("DB%ZZ");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
     /* prefix is not equality */
     s.current_host = S("db%zz.x");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     ins.host = S("db%2");
     s.current_host = S("db%2");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
 }
 
@@ -472,7 +472,7 @@ Test(policy, visited_entry_forms) {
         s.num_visited = 2;
         ins.host = S(v[i].host);
         ins.port = v[i].port;
-        redir_decision d = redir_policy_decide(&p, &s, &ins, &r);
+        redir_decision d = redir_policy_decide(&r, &p, &s, &ins);
         if (v[i].loop) {
             cr_assert(eq(int, d, REDIR_DECISION_REFUSE), "%s", v[i].entry);
             cr_assert(eq(int, r, REDIR_REASON_LOOP), "%s", v[i].entry);
@@ -490,13 +490,13 @@ Test(policy, hop_limit) {
     base(&p, &s, &ins);
     p.max_hops = 3;
     s.hops = 2;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     s.hops = 3;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_HOP_LIMIT));
     p.max_hops = 0;
     s.hops = 0;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_HOP_LIMIT));
 }
 
@@ -535,112 +535,112 @@ Test(policy, reason_names_follow_the_list) {
 
 Test(cache, store_lookup_expiry) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     redir_span t;
     uint16_t tp = 0;
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw"), 3306, 0, &t, &tp), REDIR_NOT_FOUND));
-    cr_assert(eq(int, redir_cache_store(&c, S("gw.example.com"), 3306, S("db7.example.com"), 3310,
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw"), 3306, 0), REDIR_NOT_FOUND));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("gw.example.com"), 3306, S("db7.example.com"), 3310,
                                         1000, 5000),
                  REDIR_OK));
-    cr_assert(eq(int, redir_cache_lookup(&c, S("GW.example.com"), 3306, 5999, &t, &tp), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("GW.example.com"), 3306, 5999), REDIR_OK));
     cr_assert(eq(sz, t.len, 15));
     cr_assert(eq(int, memcmp(t.ptr, "db7.example.com", 15), 0));
     cr_assert(t.ptr == c.target, "the span views the cache's own copy");
     cr_assert(eq(u16, tp, 3310));
     /* other origin or port: not found, entry kept */
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw.example.org"), 3306, 5000, &t, &tp),
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw.example.org"), 3306, 5000),
                  REDIR_NOT_FOUND));
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw.example.com"), 3307, 5000, &t, &tp),
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw.example.com"), 3307, 5000),
                  REDIR_NOT_FOUND));
     cr_assert(c.valid == true);
     /* expiry is exclusive: at now == stored + ttl the entry is gone, and cleared */
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw.example.com"), 3306, 6000, &t, &tp),
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw.example.com"), 3306, 6000),
                  REDIR_NOT_FOUND));
     cr_assert(c.valid == false);
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw.example.com"), 3306, 5500, &t, &tp),
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw.example.com"), 3306, 5500),
                  REDIR_NOT_FOUND));
 }
 
 Test(cache, copies_are_owned) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     char origin[] = "gw";
     char target[] = "db2";
-    cr_assert(eq(int, redir_cache_store(&c, S(origin), 1, S(target), 2, 10, 0), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_store(&c, S(origin), 1, S(target), 2, 10, 0), REDIR_OK));
     origin[0] = 'x';
     target[0] = 'x';
     redir_span t;
     uint16_t tp;
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw"), 1, 1, &t, &tp), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw"), 1, 1), REDIR_OK));
     cr_assert(eq(int, memcmp(t.ptr, "db2", 3), 0));
 }
 
 Test(cache, one_entry_replaced) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     redir_span t;
     uint16_t tp;
-    cr_assert(eq(int, redir_cache_store(&c, S("a"), 1, S("b"), 2, 100, 0), REDIR_OK));
-    cr_assert(eq(int, redir_cache_store(&c, S("c"), 3, S("d"), 4, 100, 0), REDIR_OK));
-    cr_assert(eq(int, redir_cache_lookup(&c, S("a"), 1, 1, &t, &tp), REDIR_NOT_FOUND));
-    cr_assert(eq(int, redir_cache_lookup(&c, S("c"), 3, 1, &t, &tp), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("a"), 1, S("b"), 2, 100, 0), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("c"), 3, S("d"), 4, 100, 0), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("a"), 1, 1), REDIR_NOT_FOUND));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("c"), 3, 1), REDIR_OK));
     cr_assert(eq(u16, tp, 4));
 }
 
 Test(cache, invalidate) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     redir_span t;
     uint16_t tp;
-    cr_assert(eq(int, redir_cache_store(&c, S("a"), 1, S("b"), 2, 100, 0), REDIR_OK));
-    redir_cache_invalidate(&c);
-    cr_assert(eq(int, redir_cache_lookup(&c, S("a"), 1, 1, &t, &tp), REDIR_NOT_FOUND));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("a"), 1, S("b"), 2, 100, 0), REDIR_OK));
+    redir_target_cache_invalidate(&c);
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("a"), 1, 1), REDIR_NOT_FOUND));
 }
 
 Test(cache, ttl_zero_clears) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     redir_span t;
     uint16_t tp;
-    cr_assert(eq(int, redir_cache_store(&c, S("a"), 1, S("b"), 2, 100, 0), REDIR_OK));
-    cr_assert(eq(int, redir_cache_store(&c, S("a"), 1, S("c"), 2, 0, 0), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("a"), 1, S("b"), 2, 100, 0), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("a"), 1, S("c"), 2, 0, 0), REDIR_OK));
     cr_assert(c.valid == false);
-    cr_assert(eq(int, redir_cache_lookup(&c, S("a"), 1, 0, &t, &tp), REDIR_NOT_FOUND));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("a"), 1, 0), REDIR_NOT_FOUND));
 }
 
 Test(cache, too_long_rejected_entry_kept) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     static char longest[REDIR_CACHE_HOST_MAX + 1];
     memset(longest, 'h', REDIR_CACHE_HOST_MAX + 1);
     redir_span t;
     uint16_t tp;
-    cr_assert(eq(int, redir_cache_store(&c, S("a"), 1, S("b"), 2, 100, 0), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("a"), 1, S("b"), 2, 100, 0), REDIR_OK));
     cr_assert(eq(int,
-                 redir_cache_store(&c, S("a"), 1, redir_span_of(longest, REDIR_CACHE_HOST_MAX + 1),
+                 redir_target_cache_store(&c, S("a"), 1, redir_span_of(longest, REDIR_CACHE_HOST_MAX + 1),
                                    2, 100, 0),
                  REDIR_E_FIELD_TOO_LONG));
     cr_assert(eq(int,
-                 redir_cache_store(&c, redir_span_of(longest, REDIR_CACHE_HOST_MAX + 1), 1, S("b"),
+                 redir_target_cache_store(&c, redir_span_of(longest, REDIR_CACHE_HOST_MAX + 1), 1, S("b"),
                                    2, 100, 0),
                  REDIR_E_FIELD_TOO_LONG));
-    cr_assert(eq(int, redir_cache_lookup(&c, S("a"), 1, 1, &t, &tp), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("a"), 1, 1), REDIR_OK));
     cr_assert(eq(int, memcmp(t.ptr, "b", 1), 0));
     /* exactly the maximum fits */
     cr_assert(eq(int,
-                 redir_cache_store(&c, S("a"), 1, redir_span_of(longest, REDIR_CACHE_HOST_MAX), 2,
+                 redir_target_cache_store(&c, S("a"), 1, redir_span_of(longest, REDIR_CACHE_HOST_MAX), 2,
                                    100, 0),
                  REDIR_OK));
-    cr_assert(eq(int, redir_cache_lookup(&c, S("a"), 1, 1, &t, &tp), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("a"), 1, 1), REDIR_OK));
     cr_assert(eq(sz, t.len, REDIR_CACHE_HOST_MAX));
 }
 
 Test(cache, huge_ttl_saturates) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     redir_span t;
     uint16_t tp;
-    cr_assert(eq(int, redir_cache_store(&c, S("a"), 1, S("b"), 2, UINT64_MAX, 10), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("a"), 1, S("b"), 2, UINT64_MAX, 10), REDIR_OK));
     cr_assert(eq(u64, c.expires_ms, UINT64_MAX));
-    cr_assert(eq(int, redir_cache_lookup(&c, S("a"), 1, UINT64_MAX - 1, &t, &tp), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("a"), 1, UINT64_MAX - 1), REDIR_OK));
 }

@@ -187,7 +187,7 @@ Test(from_ok, invalid_url_reports_offset_in_url) {
 
         redir_url u;
         redir_diag want = {0, 0};
-        redir_status want_st = redir_url_parse(&u, &want, REDIR_GRAMMAR_CONNECTOR, url, ul);
+        redir_status want_st = redir_url_parse(&u, &want, REDIR_GRAMMAR_CONNECTOR, (const uint8_t *)url, ul);
         cr_assert(redir_status_is_error(want_st), "%s", url);
 
         redir_instruction ins;
@@ -270,7 +270,7 @@ Test(from_ok, malformed_location_reports_offset_in_info) {
         redir_url u;
         redir_diag want = {0, 0};
         redir_status want_st =
-            redir_url_parse(&u, &want, REDIR_GRAMMAR_LOCATION, infos[i], strlen(infos[i]));
+            redir_url_parse(&u, &want, REDIR_GRAMMAR_LOCATION, (const uint8_t *)infos[i], strlen(infos[i]));
         cr_assert(redir_status_is_error(want_st), "%s", infos[i]);
         redir_instruction ins;
         redir_diag d = {999, 0};
@@ -409,7 +409,7 @@ Test(err_parse, vectors) {
         bool has_port = true;
         uint16_t port = 1;
         redir_diag d = {999, 999};
-        redir_status st = redir_err_redirect_parse(m, &text, &host, &has_port, &port, &d);
+        redir_status st = redir_err_redirect_parse(&text, &host, &has_port, &port, &d, m.ptr, m.len);
         cr_assert(eq(int, st, v->st), "'%s': %s", v->msg, redir_status_name(st));
         if (st == REDIR_OK) {
             cr_assert(span_is(text, v->text), "'%s'", v->msg);

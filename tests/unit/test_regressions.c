@@ -154,7 +154,7 @@ Test(regressions, cve_2020_13249_long_character_set_client_is_a_view) {
         uint8_t block[1100];
         size_t blen = 0;
         cr_assert(eq(int,
-                     redir_session_put_sysvar(block, sizeof block, &blen, S("character_set_client"),
+                     redir_session_append_sysvar(block, sizeof block, &blen, S("character_set_client"),
                                               redir_span_of(value, sizes[i])),
                      REDIR_OK));
         redir_ok ok;
@@ -222,7 +222,7 @@ Test(regressions, mdev_14647_state_change_documented_nested_form) {
     cr_assert(e.state_change_nested);
     uint8_t out[8];
     size_t len = 0;
-    cr_assert(eq(int, redir_session_put_entry(out, sizeof out, &len, &e), REDIR_OK));
+    cr_assert(eq(int, redir_session_append_entry(out, sizeof out, &len, &e), REDIR_OK));
     cr_assert(eq(sz, len, 4));
     cr_assert(eq(int, memcmp(out, "\x02\x02\x01\x31", 4), 0));
     expect_ok_identity("00 00 00 02 40 00 00 00 04 02 02 01 31", TRACKED);
@@ -323,7 +323,7 @@ Test(regressions, vitess_11176_gtid_set_longer_than_250_bytes) {
     size_t blen = 0;
     cr_assert(eq(
         int,
-        redir_session_put_gtids(block, sizeof block, &blen, 0, redir_span_of(gtids, sizeof gtids)),
+        redir_session_append_gtids(block, sizeof block, &blen, 0, redir_span_of(gtids, sizeof gtids)),
         REDIR_OK));
     /* type, fc-length of the entry, spec, fc-length of the set */
     cr_assert(eq(sz, blen, 1 + 3 + 1 + 3 + 300));
@@ -352,7 +352,7 @@ Test(regressions, vitess_11176_gtid_set_longer_than_250_bytes) {
     cr_assert(eq(int, memcmp(e.value.ptr, gtids, 300), 0));
     uint8_t again[400];
     size_t alen = 0;
-    cr_assert(eq(int, redir_session_put_entry(again, sizeof again, &alen, &e), REDIR_OK));
+    cr_assert(eq(int, redir_session_append_entry(again, sizeof again, &alen, &e), REDIR_OK));
     cr_assert(eq(sz, alen, blen));
     cr_assert(eq(int, memcmp(again, block, blen), 0));
 }

@@ -48,14 +48,14 @@ Test(review_policy, bracketed_current_host_is_the_same_server) {
     redir_reason r = REDIR_REASON_COUNT_;
     idle_verified(&p, &s, &ins, "2001:db8::7", 3306);
     s.current_host = S("[2001:DB8::7]");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
     /* another address in brackets is still another server */
     s.current_host = S("[2001:db8::8]");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     /* a lone bracket is not stripped */
     s.current_host = S("[2001:db8::7");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     /* a target written exactly like the current host is that host, brackets
      * and all (an ERR carrier host may hold them) */
     ins.carrier = REDIR_CARRIER_ERR;
@@ -65,7 +65,7 @@ Test(review_policy, bracketed_current_host_is_the_same_server) {
         ins.host = S(literal[i]);
         s.current_host = S(literal[i]);
         r = REDIR_REASON_COUNT_;
-        cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE), "%s",
+        cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE), "%s",
                   literal[i]);
         cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER), "%s", literal[i]);
     }
@@ -80,17 +80,17 @@ Test(review_policy, trailing_dot_names_the_same_server) {
     redir_reason r = REDIR_REASON_COUNT_;
     idle_verified(&p, &s, &ins, "DB2.example.com", 3306);
     s.current_host = S("db2.example.com.");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
 
     ins.host = S("db2.example.com.");
     s.current_host = S("db2.example.com");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
 
     /* the dot percent-encoded in a URL host */
     ins.host = S("db2.example.com%2E");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_SAME_SERVER));
 
     /* visited entries, with and without a port */
@@ -99,23 +99,23 @@ Test(review_policy, trailing_dot_names_the_same_server) {
     s.num_visited = 2;
     s.current_host = S("db1.example.com");
     ins.host = S("db9.example.com");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_LOOP));
     ins.host = S("db8.example.com");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_REFUSE));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_REFUSE));
     cr_assert(eq(int, r, REDIR_REASON_LOOP));
 
     /* only one dot is the root: a shorter or different name is not equal */
     ins.host = S("db2.example.co");
     s.current_host = S("db2.example.com.");
     s.num_visited = 0;
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     ins.host = S("db2.example.com..");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
     /* "." alone is not an empty name */
     ins.host = S(".");
     s.current_host = S("");
-    cr_assert(eq(int, redir_policy_decide(&p, &s, &ins, &r), REDIR_DECISION_FOLLOW));
+    cr_assert(eq(int, redir_policy_decide(&r, &p, &s, &ins), REDIR_DECISION_FOLLOW));
 }
 
 /* The security rows hold in every combination of the other inputs: NEVER
@@ -148,7 +148,7 @@ Test(review_policy, security_rows_hold_in_every_state) {
                 s.server_status = (bits & 0x20) != 0 ? REDIR_STATUS_IN_TRANS : 0;
                 s.hops = (bits & 0x40) != 0 ? 3 : 0;
                 redir_reason r;
-                redir_decision d = redir_policy_decide(&p, &s, &ins, &r);
+                redir_decision d = redir_policy_decide(&r, &p, &s, &ins);
                 if (d != REDIR_DECISION_FOLLOW) {
                     continue;
                 }
@@ -306,23 +306,23 @@ Test(review_build, location_refuses_what_the_grammar_cannot_carry) {
  * its variables. */
 Test(review_cache, miss_clears_the_outputs) {
     redir_target_cache c;
-    redir_cache_init(&c);
+    redir_target_cache_init(&c);
     redir_span t = S("stale");
     uint16_t tp = 4242;
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw"), 3306, 0, &t, &tp), REDIR_NOT_FOUND));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw"), 3306, 0), REDIR_NOT_FOUND));
     cr_assert(eq(sz, t.len, 0));
     cr_assert(t.ptr == NULL);
     cr_assert(eq(u16, tp, 0));
 
-    cr_assert(eq(int, redir_cache_store(&c, S("gw"), 3306, S("db7"), 3310, 100, 0), REDIR_OK));
+    cr_assert(eq(int, redir_target_cache_store(&c, S("gw"), 3306, S("db7"), 3310, 100, 0), REDIR_OK));
     t = S("stale");
     tp = 4242;
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw"), 3307, 1, &t, &tp), REDIR_NOT_FOUND));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw"), 3307, 1), REDIR_NOT_FOUND));
     cr_assert(eq(sz, t.len, 0));
     cr_assert(eq(u16, tp, 0));
     t = S("stale");
     tp = 4242;
-    cr_assert(eq(int, redir_cache_lookup(&c, S("gw"), 3306, 100, &t, &tp), REDIR_NOT_FOUND));
+    cr_assert(eq(int, redir_target_cache_lookup(&c, &t, &tp, S("gw"), 3306, 100), REDIR_NOT_FOUND));
     cr_assert(eq(sz, t.len, 0));
     cr_assert(eq(u16, tp, 0));
 }

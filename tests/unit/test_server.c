@@ -292,7 +292,7 @@ static void send_payloads(conv *c, const char *hex, size_t first, size_t last) {
 static void ok_with_schema(conv *c, const char *schema) {
     uint8_t block[64];
     size_t len = 0;
-    cr_assert(eq(int, redir_session_put_string(block, sizeof block, &len, REDIR_TRACK_SCHEMA,
+    cr_assert(eq(int, redir_session_append_string(block, sizeof block, &len, REDIR_TRACK_SCHEMA,
                                                lit(schema)),
                  REDIR_OK));
     redir_ok ok;
@@ -397,7 +397,7 @@ Test(server, greeting_defaults_offer_session_tracking_not_tls) {
     cr_assert(ne(u64, g.capabilities & REDIR_MARIADB_CLIENT_EXTENDED_METADATA, 0));
     uint8_t scr[64];
     size_t scr_len;
-    cr_assert(eq(int, redir_greeting_scramble(&g, scr, sizeof scr, &scr_len), REDIR_OK));
+    cr_assert(eq(int, redir_greeting_scramble(scr, sizeof scr, &scr_len, &g), REDIR_OK));
     cr_assert(eq(sz, scr_len, 20));
     redir_span sent = redir_server_scramble(&C.srv);
     cr_assert(eq(int, memcmp(scr, sent.ptr, 20), 0));
@@ -978,7 +978,7 @@ Test(server, results_with_more_results_keep_the_command_open) {
     send_payloads(&C, CU_QUERY_RESULT, 0, 2);
     uint8_t block[64];
     size_t blen = 0;
-    cr_assert(eq(int, redir_session_put_sysvar(block, sizeof block, &blen, lit("redirect_url"),
+    cr_assert(eq(int, redir_session_append_sysvar(block, sizeof block, &blen, lit("redirect_url"),
                                                lit("mysql://10.0.0.7:3307")),
                  REDIR_OK));
     cr_assert(eq(int,

@@ -304,7 +304,7 @@ static void rows_then_redirect(redir_server *srv, const redir_server_event *ev, 
     cr_assert(eq(int, redir_server_send(srv, NULL, row, sizeof row), REDIR_OK));
     uint8_t block[64];
     size_t blen = 0;
-    cr_assert(eq(int, redir_session_put_sysvar(block, sizeof block, &blen, lit("redirect_url"),
+    cr_assert(eq(int, redir_session_append_sysvar(block, sizeof block, &blen, lit("redirect_url"),
                                                lit(TARGET_URL)),
                  REDIR_OK));
     cr_assert(eq(int,

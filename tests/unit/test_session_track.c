@@ -69,7 +69,7 @@ static void reencode_all(redir_span block) {
     redir_session_entry e;
     redir_status st;
     while ((st = redir_session_next(&it, &e, NULL)) == REDIR_OK) {
-        cr_assert(eq(int, redir_session_put_entry(out, sizeof out, &len, &e), REDIR_OK));
+        cr_assert(eq(int, redir_session_append_entry(out, sizeof out, &len, &e), REDIR_OK));
     }
     cr_assert(eq(int, st, REDIR_DONE));
     cr_assert(eq(sz, len, block.len));
@@ -246,10 +246,10 @@ Test(session, state_change_raw_and_nested_forms) {
     uint8_t out[8];
     size_t len = 0;
     cr_assert(
-        eq(int, redir_session_put_entry(out, sizeof out, &len, &e), REDIR_E_INVALID_ARGUMENT));
+        eq(int, redir_session_append_entry(out, sizeof out, &len, &e), REDIR_E_INVALID_ARGUMENT));
     cr_assert(eq(sz, len, 0));
     e.value = S("1");
-    cr_assert(eq(int, redir_session_put_entry(out, sizeof out, &len, &e), REDIR_OK));
+    cr_assert(eq(int, redir_session_append_entry(out, sizeof out, &len, &e), REDIR_OK));
     cr_assert(eq(int, memcmp(out, "\x02\x02\x01\x31", 4), 0));
 }
 
@@ -271,7 +271,7 @@ Test(session, gtids_entry_from_anchors) {
     uint8_t out[64];
     size_t len = 0;
     cr_assert(eq(int,
-                 redir_session_put_gtids(out, sizeof out, &len, 0,
+                 redir_session_append_gtids(out, sizeof out, &len, 0,
                                          S("3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5")),
                  REDIR_OK));
     cr_assert(eq(sz, len, block.len));
@@ -294,7 +294,7 @@ Test(session, characteristics_entry_from_anchors) {
     size_t len = 0;
     cr_assert(
         eq(int,
-           redir_session_put_string(out, sizeof out, &len, REDIR_TRACK_TRANSACTION_CHARACTERISTICS,
+           redir_session_append_string(out, sizeof out, &len, REDIR_TRACK_TRANSACTION_CHARACTERISTICS,
                                     S("START TRANSACTION READ ONLY;")),
            REDIR_OK));
     cr_assert(eq(sz, len, block.len));
@@ -366,17 +366,17 @@ Test(session, encoders_rebuild_mariadb_transaction_info_block) {
     size_t len = 0;
     cr_assert(
         eq(int,
-           redir_session_put_sysvar(out, sizeof out, &len, S("session_track_transaction_info"),
+           redir_session_append_sysvar(out, sizeof out, &len, S("session_track_transaction_info"),
                                     S("CHARACTERISTICS")),
            REDIR_OK));
     cr_assert(eq(sz, len, 49));
-    cr_assert(eq(int, redir_session_put_state_change(out, sizeof out, &len), REDIR_OK));
+    cr_assert(eq(int, redir_session_append_state_change(out, sizeof out, &len), REDIR_OK));
     cr_assert(eq(int,
-                 redir_session_put_string(out, sizeof out, &len, REDIR_TRACK_TRANSACTION_STATE,
+                 redir_session_append_string(out, sizeof out, &len, REDIR_TRACK_TRANSACTION_STATE,
                                           S("________")),
                  REDIR_OK));
     cr_assert(eq(int,
-                 redir_session_put_string(out, sizeof out, &len,
+                 redir_session_append_string(out, sizeof out, &len,
                                           REDIR_TRACK_TRANSACTION_CHARACTERISTICS, S("")),
                  REDIR_OK));
     cr_assert(eq(sz, len, n));
@@ -385,16 +385,16 @@ Test(session, encoders_rebuild_mariadb_transaction_info_block) {
     /* sizing pass with no buffer gives the same total */
     size_t need = 0;
     cr_assert(eq(int,
-                 redir_session_put_sysvar(NULL, 0, &need, S("session_track_transaction_info"),
+                 redir_session_append_sysvar(NULL, 0, &need, S("session_track_transaction_info"),
                                           S("CHARACTERISTICS")),
                  REDIR_E_NOSPACE));
-    cr_assert(eq(int, redir_session_put_state_change(NULL, 0, &need), REDIR_E_NOSPACE));
+    cr_assert(eq(int, redir_session_append_state_change(NULL, 0, &need), REDIR_E_NOSPACE));
     cr_assert(eq(
-        int, redir_session_put_string(NULL, 0, &need, REDIR_TRACK_TRANSACTION_STATE, S("________")),
+        int, redir_session_append_string(NULL, 0, &need, REDIR_TRACK_TRANSACTION_STATE, S("________")),
         REDIR_E_NOSPACE));
     cr_assert(
         eq(int,
-           redir_session_put_string(NULL, 0, &need, REDIR_TRACK_TRANSACTION_CHARACTERISTICS, S("")),
+           redir_session_append_string(NULL, 0, &need, REDIR_TRACK_TRANSACTION_CHARACTERISTICS, S("")),
            REDIR_E_NOSPACE));
     cr_assert(eq(sz, need, n));
 }
@@ -406,7 +406,7 @@ Test(session, encoders_never_write_past_cap) {
     /* 1 + 1 + 1+12 + 1+23 = 39 bytes, into 10 */
     cr_assert(
         eq(int,
-           redir_session_put_sysvar(out, 10, &len, S("redirect_url"), S("mariadb://10.0.0.7:3306")),
+           redir_session_append_sysvar(out, 10, &len, S("redirect_url"), S("mariadb://10.0.0.7:3306")),
            REDIR_E_NOSPACE));
     cr_assert(eq(sz, len, 39));
     for (size_t i = 10; i < sizeof out; i++) {
@@ -414,14 +414,14 @@ Test(session, encoders_never_write_past_cap) {
     }
     /* exact fit */
     len = 0;
-    cr_assert(eq(int, redir_session_put_state_change(out, 3, &len), REDIR_OK));
+    cr_assert(eq(int, redir_session_append_state_change(out, 3, &len), REDIR_OK));
     cr_assert(eq(sz, len, 3));
-    cr_assert(eq(int, redir_session_put_state_change(out, 5, &len), REDIR_E_NOSPACE));
+    cr_assert(eq(int, redir_session_append_state_change(out, 5, &len), REDIR_E_NOSPACE));
     cr_assert(eq(sz, len, 6));
     cr_assert(eq(u8, out[5], 0xA5));
     /* raw, gtids */
     len = 0;
-    cr_assert(eq(int, redir_session_put_raw(out, sizeof out, &len, 32, S("ab")), REDIR_OK));
+    cr_assert(eq(int, redir_session_append_raw(out, sizeof out, &len, 32, S("ab")), REDIR_OK));
     cr_assert(eq(sz, len, 4));
     cr_assert(eq(int,
                  memcmp(out,
@@ -429,7 +429,7 @@ Test(session, encoders_never_write_past_cap) {
                         "ab",
                         4),
                  0));
-    cr_assert(eq(int, redir_session_put_gtids(out, 4, &len, 0, S("x")), REDIR_E_NOSPACE));
+    cr_assert(eq(int, redir_session_append_gtids(out, 4, &len, 0, S("x")), REDIR_E_NOSPACE));
     cr_assert(eq(sz, len, 9));
 }
 
@@ -437,16 +437,16 @@ Test(session, encoders_reject_bad_arguments) {
     uint8_t out[16];
     size_t len = 3;
     cr_assert(eq(
-        int, redir_session_put_string(out, sizeof out, &len, REDIR_TRACK_SYSTEM_VARIABLES, S("x")),
+        int, redir_session_append_string(out, sizeof out, &len, REDIR_TRACK_SYSTEM_VARIABLES, S("x")),
         REDIR_E_INVALID_ARGUMENT));
-    cr_assert(eq(int, redir_session_put_string(out, sizeof out, &len, REDIR_TRACK_GTIDS, S("x")),
+    cr_assert(eq(int, redir_session_append_string(out, sizeof out, &len, REDIR_TRACK_GTIDS, S("x")),
                  REDIR_E_INVALID_ARGUMENT));
     cr_assert(eq(int,
-                 redir_session_put_sysvar(out, sizeof out, &len, redir_span_of(NULL, 2), S("x")),
+                 redir_session_append_sysvar(out, sizeof out, &len, redir_span_of(NULL, 2), S("x")),
                  REDIR_E_INVALID_ARGUMENT));
-    cr_assert(eq(int, redir_session_put_raw(out, sizeof out, &len, 9, redir_span_of(NULL, 1)),
+    cr_assert(eq(int, redir_session_append_raw(out, sizeof out, &len, 9, redir_span_of(NULL, 1)),
                  REDIR_E_INVALID_ARGUMENT));
-    cr_assert(eq(int, redir_session_put_gtids(out, sizeof out, &len, 0, redir_span_of(NULL, 1)),
+    cr_assert(eq(int, redir_session_append_gtids(out, sizeof out, &len, 0, redir_span_of(NULL, 1)),
                  REDIR_E_INVALID_ARGUMENT));
     cr_assert(eq(sz, len, 3), "len untouched");
     /* put_entry refuses more_pairs that are not whole pairs */
@@ -458,12 +458,12 @@ Test(session, encoders_reject_bad_arguments) {
     e.more_pairs = S("\x01"
                      "c");
     cr_assert(
-        eq(int, redir_session_put_entry(out, sizeof out, &len, &e), REDIR_E_INVALID_ARGUMENT));
+        eq(int, redir_session_append_entry(out, sizeof out, &len, &e), REDIR_E_INVALID_ARGUMENT));
     e.more_pairs = S("\x01"
                      "c"
                      "\x01"
                      "d");
-    cr_assert(eq(int, redir_session_put_entry(out, sizeof out, &len, &e), REDIR_OK));
+    cr_assert(eq(int, redir_session_append_entry(out, sizeof out, &len, &e), REDIR_OK));
     cr_assert(eq(sz, len, 3 + 10));
     cr_assert(eq(int,
                  memcmp(out + 3,
@@ -491,7 +491,7 @@ Test(session, put_entry_writes_changed_values_with_new_lengths) {
     e.value = S("mysql://h:1");
     uint8_t out[64];
     size_t len = 0;
-    cr_assert(eq(int, redir_session_put_entry(out, sizeof out, &len, &e), REDIR_OK));
+    cr_assert(eq(int, redir_session_append_entry(out, sizeof out, &len, &e), REDIR_OK));
     size_t n;
     const uint8_t *want = hexbuf(1, "00190c72656469726563745f75726c0b6d7973716c3a2f2f683a31", &n);
     cr_assert(eq(sz, len, n));
@@ -505,7 +505,7 @@ Test(session, long_values_use_multibyte_lengths) {
     uint8_t out[400];
     size_t len = 0;
     cr_assert(eq(int,
-                 redir_session_put_sysvar(out, sizeof out, &len, S("init_connect"),
+                 redir_session_append_sysvar(out, sizeof out, &len, S("init_connect"),
                                           redir_span_of(value, sizeof value)),
                  REDIR_OK));
     cr_assert(eq(sz, len, 1 + 3 + 13 + 3 + 300));

@@ -203,7 +203,7 @@ Test(url_connector, long_inputs) {
     const char *g = (const char *)guard_copy(0, buf, sizeof buf);
     redir_url u;
     redir_diag d;
-    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_CONNECTOR, g, sizeof buf), REDIR_OK));
+    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_CONNECTOR, (const uint8_t *)g, sizeof buf), REDIR_OK));
     cr_assert(eq(sz, u.hosts[0].host.len, sizeof buf - 8));
     /* a long query of many options, the last a bad escape */
     memcpy(buf + 8, "h/db?", 5);
@@ -212,12 +212,12 @@ Test(url_connector, long_inputs) {
     }
     memcpy(buf + sizeof buf - 6, "b&x=%4", 6);
     g = (const char *)guard_copy(0, buf, sizeof buf);
-    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_CONNECTOR, g, sizeof buf),
+    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_CONNECTOR, (const uint8_t *)g, sizeof buf),
                  REDIR_E_URL_PERCENT));
     cr_assert(eq(sz, d.offset, sizeof buf - 2));
     memcpy(buf + sizeof buf - 6, "b&ttl=", 6);
     g = (const char *)guard_copy(0, buf, sizeof buf);
-    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_CONNECTOR, g, sizeof buf),
+    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_CONNECTOR, (const uint8_t *)g, sizeof buf),
                  REDIR_E_URL_TTL));
     cr_assert(eq(sz, d.offset, sizeof buf));
 }
@@ -226,7 +226,7 @@ Test(url_connector, fields_are_views) {
     const char *in = "mariadb://al%40ice:s3cret@[fe80::1%25eth0]:3307/shop?ttl=30&user=bob";
     redir_url u;
     redir_diag d;
-    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_CONNECTOR, in, strlen(in)), REDIR_OK));
+    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_CONNECTOR, (const uint8_t *)in, strlen(in)), REDIR_OK));
     cr_assert(u.user.ptr == (const uint8_t *)in + 10);
     cr_assert(eq(sz, u.user.len, 8));
     cr_assert(u.password.ptr == (const uint8_t *)in + 19);

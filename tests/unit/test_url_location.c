@@ -126,7 +126,7 @@ Test(url_location, field_lengths) {
         const char *g = (const char *)guard_copy(0, buf, (size_t)len);
         redir_url u;
         redir_diag d;
-        redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_LOCATION, g, (size_t)len);
+        redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_LOCATION, (const uint8_t *)g, (size_t)len);
         if (n <= 128) {
             cr_assert(eq(int, st, REDIR_OK), "host of %d bytes", n);
             cr_assert(eq(sz, u.hosts[0].host.len, (size_t)n));
@@ -136,7 +136,7 @@ Test(url_location, field_lengths) {
         }
         len = snprintf(buf, sizeof buf, "Location: mysql://[h]:3306/?user=%.*s&ttl=1\n", n, host);
         g = (const char *)guard_copy(0, buf, (size_t)len);
-        st = redir_url_parse(&u, &d, REDIR_GRAMMAR_LOCATION, g, (size_t)len);
+        st = redir_url_parse(&u, &d, REDIR_GRAMMAR_LOCATION, (const uint8_t *)g, (size_t)len);
         if (n <= 128) {
             cr_assert(eq(int, st, REDIR_OK), "user of %d bytes", n);
             cr_assert(eq(sz, u.user.len, (size_t)n));

@@ -101,7 +101,7 @@ Test(url_multi, maximum_hosts) {
         const char *g = (const char *)guard_copy(0, buf, len);
         redir_url u;
         redir_diag d;
-        cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MULTI, g, len), REDIR_OK));
+        cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MULTI, (const uint8_t *)g, len), REDIR_OK));
         cr_assert(eq(sz, u.num_hosts, REDIR_URL_MAX_HOSTS));
         cr_assert(eq(u16, u.hosts[15].port, 3315));
         cr_assert(eq(sz, u.hosts[15].host.len, 3));
@@ -111,7 +111,7 @@ Test(url_multi, maximum_hosts) {
         len = host_list(buf, sizeof buf, REDIR_URL_MAX_HOSTS + 1, address);
         g = (const char *)guard_copy(0, buf, len);
         d.offset = 0;
-        cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MULTI, g, len),
+        cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MULTI, (const uint8_t *)g, len),
                      REDIR_E_URL_TOO_MANY_HOSTS));
         const char *h16 = strstr(buf, address ? "address=(host=h16)" : "h16:");
         cr_assert(h16 != NULL);

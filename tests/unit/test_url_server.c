@@ -122,7 +122,7 @@ Test(url_server, port_at_end_of_buffer_is_not_overread) {
         const char *g = (const char *)guard_copy(0, ins[i], len);
         redir_url u;
         redir_diag d;
-        redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, g, len);
+        redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, (const uint8_t *)g, len);
         cr_assert(eq(int, st, i == 3 ? REDIR_E_URL_PORT : REDIR_OK), "%s", ins[i]);
     }
 }
@@ -134,7 +134,7 @@ Test(url_server, long_inputs) {
     const char *g = (const char *)guard_copy(0, buf, sizeof buf);
     redir_url u;
     redir_diag d;
-    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, g, sizeof buf),
+    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, (const uint8_t *)g, sizeof buf),
                  REDIR_OK));
     cr_assert(eq(sz, u.hosts[0].host.len, sizeof buf - 8));
     cr_assert(u.hosts[0].host.ptr == (const uint8_t *)g + 8);
@@ -144,13 +144,13 @@ Test(url_server, long_inputs) {
     memset(buf + 10, '0', sizeof buf - 11);
     buf[sizeof buf - 1] = '1';
     g = (const char *)guard_copy(0, buf, sizeof buf);
-    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, g, sizeof buf),
+    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, (const uint8_t *)g, sizeof buf),
                  REDIR_OK));
     cr_assert(eq(u16, u.hosts[0].port, 1));
     cr_assert(eq(int, u.hosts[0].has_port, 1));
     buf[sizeof buf - 1] = 'x';
     g = (const char *)guard_copy(0, buf, sizeof buf);
-    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, g, sizeof buf),
+    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, (const uint8_t *)g, sizeof buf),
                  REDIR_E_URL_TRAILING));
     cr_assert(eq(sz, d.offset, sizeof buf - 1));
 }
@@ -159,7 +159,7 @@ Test(url_server, spans_point_into_the_input) {
     const char *in = "mariadb://db2.example.com:3307";
     redir_url u;
     redir_diag d;
-    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, in, strlen(in)),
+    cr_assert(eq(int, redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, (const uint8_t *)in, strlen(in)),
                  REDIR_OK));
     cr_assert(u.scheme.ptr == (const uint8_t *)in);
     cr_assert(eq(sz, u.scheme.len, 7));

@@ -179,8 +179,7 @@ static bool handle_cframe(dump_session *s, dump_flow_internal *f, dump_dir dir, 
             /* An empty frame may arrive before the buffer exists: no
              * arithmetic on a NULL pointer, even with offset 0. */
             uint8_t *dst = d->inner.ptr != NULL ? d->inner.ptr + old : NULL;
-            st = redir_cframe_inflate(cf, dst, out_len, &got, FRAME_MAX, s->inflate_scratch,
-                                      REDIR_INFLATE_SCRATCH_SIZE);
+            st = redir_cframe_inflate(dst, out_len, &got, cf, FRAME_MAX, s->inflate_scratch, REDIR_INFLATE_SCRATCH_SIZE);
             if (st == REDIR_OK && got == out_len) {
                 ok = true;
                 d->inner.len = old + got;
@@ -343,8 +342,7 @@ static bool compressed_start(dump_session *s, const dump_flow_internal *f, dump_
         return false;
     }
     size_t got = 0;
-    redir_status st = redir_cframe_inflate(&cf, tmp, uncomp, &got, FRAME_MAX, s->inflate_scratch,
-                                           REDIR_INFLATE_SCRATCH_SIZE);
+    redir_status st = redir_cframe_inflate(tmp, uncomp, &got, &cf, FRAME_MAX, s->inflate_scratch, REDIR_INFLATE_SCRATCH_SIZE);
     bool ok = st == REDIR_OK && got == uncomp && uncomp >= 4;
     if (ok) {
         /* the inner bytes must start with a plausible frame */

@@ -116,7 +116,7 @@ static void write_valid(json_writer *j, redir_grammar g, const redir_url *u) {
 
 static void write_compat(json_writer *j, const char *url, size_t len) {
     redir_compat report[REDIR_IMPL_COUNT];
-    redir_compat_report(report, url, len);
+    redir_compat_report(report, (const uint8_t *)url, len);
     json_key(j, "compat");
     json_object_begin(j);
     for (int i = 0; i < REDIR_IMPL_COUNT; i++) {
@@ -144,7 +144,7 @@ static bool url_one(json_writer *j, redir_grammar g, bool compat, const char *ur
     size_t len = strlen(url);
     redir_url u;
     redir_diag d = {0, 0};
-    redir_status st = redir_url_parse(&u, &d, g, url, len);
+    redir_status st = redir_url_parse(&u, &d, g, (const uint8_t *)url, len);
     json_object_begin(j);
     json_member_string(j, "url", url, len);
     json_member_cstring(j, "grammar", redir_grammar_name(g));
@@ -188,7 +188,7 @@ int cmd_url(int argc, char **argv) {
             compat = true;
             break;
         case 'g':
-            if (!redir_grammar_from_name(optarg, &g)) {
+            if (!redir_grammar_from_name(&g, optarg)) {
                 return usage_error("unknown grammar '%s' (mariadb-server, connector, multi, "
                                    "location)",
                                    optarg);

@@ -35,7 +35,7 @@ int probe_target_from_url(probe_target *t, const char *url, char *err, size_t er
     }
     redir_url u;
     redir_diag diag = {0, 0};
-    redir_status st = redir_url_parse(&u, &diag, REDIR_GRAMMAR_CONNECTOR, url, strlen(url));
+    redir_status st = redir_url_parse(&u, &diag, REDIR_GRAMMAR_CONNECTOR, (const uint8_t *)url, strlen(url));
     if (st != REDIR_OK) {
         snprintf(err, err_len, "'%s' is not a URL a connector accepts: %s (%s) at offset %zu",
                  url, redir_status_message(st), redir_status_name(st), diag.offset);

@@ -12,7 +12,7 @@ bool serve_target_parse(serve_target *t, const char *url, char *err, size_t err_
     redir_url u;
     redir_diag d;
     memset(&d, 0, sizeof d);
-    redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, url, len);
+    redir_status st = redir_url_parse(&u, &d, REDIR_GRAMMAR_MARIADB_SERVER, (const uint8_t *)url, len);
     if (st != REDIR_OK) {
         snprintf(err, err_len,
                  "--target '%s': MariaDB's redirect_url validator refuses it: %s at offset %zu "
@@ -40,7 +40,7 @@ bool serve_target_parse(serve_target *t, const char *url, char *err, size_t err_
 
     /* accepted by the server: say which clients would still not follow */
     redir_compat report[REDIR_IMPL_COUNT];
-    redir_compat_report(report, url, len);
+    redir_compat_report(report, (const uint8_t *)url, len);
     size_t w = 0;
     for (int i = REDIR_IMPL_MARIADB_SERVER + 1; i < REDIR_IMPL_COUNT; i++) {
         if (i == REDIR_IMPL_MYSQLND_AZURE || report[i].accepts) {
