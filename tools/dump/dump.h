@@ -11,7 +11,12 @@
  * a partial inner packet. One REDIR_INFLATE_SCRATCH_SIZE scratch area serves
  * the whole session (inflation is synchronous). The flow table holds at most
  * dump_config.max_flows flows; the least recently active one is ended and
- * dropped to make room. Memory therefore depends on the traffic's concurrency, never on the
+ * dropped to make room. The table is hashed with SipHash under a random key
+ * per session and no bucket holds more than DUMP_BUCKET_MAX flows (the least
+ * recently active one of a full bucket is evicted), so a lookup costs a
+ * bounded number of comparisons whatever endpoints a capture holds. The
+ * out-of-order store of a direction is a heap bounded in segments as well as
+ * bytes. Memory therefore depends on the traffic's concurrency, never on the
  * capture's size.
  *
  * Model. A dump_session owns a flow table. Input arrives as capture files
@@ -94,12 +99,21 @@ extern "C" {
 
 #define DUMP_MAX_PORTS 32
 
+#define DUMP_BUCKET_MAX 8 /* flows per flow-table bucket */
+
 typedef struct dump_config {
     uint16_t ports[DUMP_MAX_PORTS]; /* extra server ports; 3306 is always one */
     size_t num_ports;
     size_t max_flows;         /* flow table bound; 0: 65536 */
     size_t max_stream_buffer; /* per direction; 0: 16 MiB + 8 (one full wire frame) */
     size_t max_ooo_bytes;     /* out-of-order bytes per direction; 0: 4 MiB */
+    size_t max_ooo_segments;  /* out-of-order segments per direction; 0: 4096.
+                               * Past either bound the hole before the first
+                               * waiting segment is declared a gap. */
+    bool fixed_hash_key;      /* use hash_key for the flow table (tests); else a
+                               * random key per session, so that no capture can
+                               * be crafted to make flows collide */
+    uint8_t hash_key[16];
     size_t max_message;       /* largest joined logical packet; 0: 64 MiB. Longer
                                * packets are reported with truncated = true */
     bool detect_greeting;     /* track flows on any port that start with a greeting

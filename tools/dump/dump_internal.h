@@ -12,7 +12,6 @@
 
 /* One out-of-order segment waiting for the hole before it to fill. */
 typedef struct dump_ooo {
-    struct dump_ooo *next;
     uint32_t seq;
     uint32_t len;
     uint64_t frame;
@@ -40,7 +39,14 @@ typedef struct dump_dirstate {
     bool has_peer_ack;
     uint32_t next_seq;
     uint32_t peer_ack;   /* highest ack the peer sent for this direction */
-    dump_ooo *ooo;
+    /* Out-of-order segments: a binary min-heap ordered by sequence number
+     * (all of them lie within 2^30 of next_seq, so the serial-number order is
+     * a total order among them), longer first on equal numbers. Insertion and
+     * removal cost O(log n) whatever the arrival order; the count and the
+     * bytes are both bounded by the configuration. */
+    dump_ooo **ooo;
+    size_t ooo_count;
+    size_t ooo_cap;
     size_t ooo_bytes;
     /* framing */
     dump_sync sync;
@@ -59,6 +65,7 @@ typedef struct dump_flow_internal {
     dump_flow pub;
     struct dump_flow_internal *hnext; /* hash chain */
     struct dump_flow_internal *lprev, *lnext; /* LRU list, most recent at head */
+    uint64_t last_active; /* session activity clock at the flow's last segment */
     /* key: endpoints as first seen (a = src of the first segment) */
     dump_endpoint a, b;
     bool tracked;        /* MySQL flow (events are reported) */
@@ -87,6 +94,8 @@ struct dump_session {
     uint64_t next_flow_id;
     dump_flow_internal **table;
     size_t table_size;   /* power of two */
+    uint8_t hash_key[16]; /* SipHash key of the flow table: random per session */
+    uint64_t activity;   /* clock for last_active */
     size_t num_flows;
     dump_flow_internal *lru_head, *lru_tail;
     void *inflate_scratch; /* shared: inflation is synchronous */

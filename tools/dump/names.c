@@ -10,6 +10,7 @@ void dump_config_init(dump_config *cfg) {
     cfg->max_flows = 65536;
     cfg->max_stream_buffer = (size_t)REDIR_MAX_PACKET_PAYLOAD + 8;
     cfg->max_ooo_bytes = (size_t)4 << 20;
+    cfg->max_ooo_segments = 4096;
     cfg->max_message = (size_t)64 << 20;
     cfg->detect_greeting = true;
 }

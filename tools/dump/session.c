@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "dump_internal.h"
 
 /* ------------------------------------------------------------------ session */
@@ -24,6 +26,9 @@ dump_session *dump_session_new(const dump_config *cfg, dump_event_fn fn, void *c
         if (s->cfg.max_ooo_bytes == 0) {
             s->cfg.max_ooo_bytes = def.max_ooo_bytes;
         }
+        if (s->cfg.max_ooo_segments == 0) {
+            s->cfg.max_ooo_segments = def.max_ooo_segments;
+        }
         if (s->cfg.max_message == 0) {
             s->cfg.max_message = def.max_message;
         }
@@ -45,6 +50,15 @@ dump_session *dump_session_new(const dump_config *cfg, dump_event_fn fn, void *c
         ts *= 2;
     }
     s->table_size = ts;
+    if (s->cfg.fixed_hash_key) {
+        memcpy(s->hash_key, s->cfg.hash_key, sizeof s->hash_key);
+    } else {
+        if (sodium_init() < 0) {
+            free(s);
+            return NULL;
+        }
+        randombytes_buf(s->hash_key, sizeof s->hash_key);
+    }
     s->table = calloc(ts, sizeof *s->table);
     if (s->table == NULL) {
         free(s);
@@ -73,18 +87,40 @@ static bool ep_eq(const dump_endpoint *x, const dump_endpoint *y) {
     return x->family == y->family && x->port == y->port && memcmp(x->ip, y->ip, 16) == 0;
 }
 
-static uint64_t ep_hash(const dump_endpoint *e) {
-    uint64_t h = 1469598103934665603u;
-    for (size_t i = 0; i < 16; i++) {
-        h = (h ^ e->ip[i]) * 1099511628211u;
+static int ep_cmp(const dump_endpoint *x, const dump_endpoint *y) {
+    if (x->family != y->family) {
+        return x->family < y->family ? -1 : 1;
     }
-    h = (h ^ e->port) * 1099511628211u;
-    return h ^ (h >> 29);
+    int c = memcmp(x->ip, y->ip, 16);
+    if (c != 0) {
+        return c;
+    }
+    return x->port == y->port ? 0 : (x->port < y->port ? -1 : 1);
 }
 
-/* Symmetric: both directions of a connection land in the same bucket. */
+static size_t ep_put(uint8_t *out, const dump_endpoint *e) {
+    out[0] = e->family;
+    memcpy(out + 1, e->ip, 16);
+    out[17] = (uint8_t)(e->port >> 8);
+    out[18] = (uint8_t)e->port;
+    return 19;
+}
+
+/* Keyed and symmetric: the endpoints are hashed in a canonical order, so both
+ * directions of a connection land in the same bucket, and without the key no
+ * one can choose endpoints that collide. */
 static size_t flow_bucket(const dump_session *s, const dump_endpoint *a, const dump_endpoint *b) {
-    return (size_t)((ep_hash(a) ^ ep_hash(b)) & (s->table_size - 1));
+    uint8_t in[38];
+    bool swap = ep_cmp(a, b) > 0;
+    size_t n = ep_put(in, swap ? b : a);
+    n += ep_put(in + n, swap ? a : b);
+    uint8_t h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, in, n, s->hash_key);
+    uint64_t v = 0;
+    for (size_t i = 0; i < sizeof v; i++) {
+        v = (v << 8) | h[i];
+    }
+    return (size_t)(v & (s->table_size - 1));
 }
 
 static void lru_unlink(dump_session *s, dump_flow_internal *f) {
@@ -114,13 +150,13 @@ static void lru_push(dump_session *s, dump_flow_internal *f) {
 }
 
 static void dir_free(dump_dirstate *d) {
-    dump_ooo *o = d->ooo;
-    while (o != NULL) {
-        dump_ooo *n = o->next;
-        free(o);
-        o = n;
+    for (size_t i = 0; i < d->ooo_count; i++) {
+        free(d->ooo[i]);
     }
+    free(d->ooo);
     d->ooo = NULL;
+    d->ooo_count = 0;
+    d->ooo_cap = 0;
     d->ooo_bytes = 0;
     dump__buf_free(&d->raw);
     dump__buf_free(&d->inner);
@@ -175,13 +211,60 @@ static void declare_gap(dump_session *s, dump_flow_internal *f, dump_dir dir, ui
     }
 }
 
+/* ------------------------------------------------- out-of-order heap */
+
+/* ooo_before: a is delivered before b (lower sequence number; on a tie the
+ * longer segment, so the shorter one is then seen as a retransmission). */
+static bool ooo_before(const dump_ooo *a, const dump_ooo *b) {
+    int32_t d = seq_diff(a->seq, b->seq);
+    return d < 0 || (d == 0 && a->len > b->len);
+}
+
+static void ooo_sift_up(dump_dirstate *d, size_t i) {
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!ooo_before(d->ooo[i], d->ooo[parent])) {
+            return;
+        }
+        dump_ooo *t = d->ooo[i];
+        d->ooo[i] = d->ooo[parent];
+        d->ooo[parent] = t;
+        i = parent;
+    }
+}
+
+static void ooo_sift_down(dump_dirstate *d, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < d->ooo_count && ooo_before(d->ooo[l], d->ooo[m])) {
+            m = l;
+        }
+        if (r < d->ooo_count && ooo_before(d->ooo[r], d->ooo[m])) {
+            m = r;
+        }
+        if (m == i) {
+            return;
+        }
+        dump_ooo *t = d->ooo[i];
+        d->ooo[i] = d->ooo[m];
+        d->ooo[m] = t;
+        i = m;
+    }
+}
+
+static dump_ooo *ooo_pop(dump_dirstate *d) {
+    dump_ooo *top = d->ooo[0];
+    d->ooo[0] = d->ooo[--d->ooo_count];
+    ooo_sift_down(d, 0);
+    d->ooo_bytes -= top->len;
+    return top;
+}
+
 /* drain delivers out-of-order segments that have become contiguous. */
 static void drain(dump_session *s, dump_flow_internal *f, dump_dir dir) {
     dump_dirstate *d = &f->d[dir];
-    while (d->ooo != NULL && seq_diff(d->ooo->seq, d->next_seq) <= 0) {
-        dump_ooo *o = d->ooo;
-        d->ooo = o->next;
-        d->ooo_bytes -= o->len;
+    while (d->ooo_count > 0 && seq_diff(d->ooo[0]->seq, d->next_seq) <= 0) {
+        dump_ooo *o = ooo_pop(d);
         uint32_t skip = (uint32_t)(d->next_seq - o->seq);
         if (skip < o->len) {
             uint32_t n = o->len - skip;
@@ -202,16 +285,18 @@ static void drain(dump_session *s, dump_flow_internal *f, dump_dir dir) {
 }
 
 /* check_hole declares the hole before the first waiting segment lost when the
- * peer has acknowledged bytes past its start, or when too much is waiting. */
+ * peer has acknowledged bytes past its start, or when too much is waiting
+ * (bytes or segments). */
 static void check_hole(dump_session *s, dump_flow_internal *f, dump_dir dir) {
     dump_dirstate *d = &f->d[dir];
-    while (d->ooo != NULL) {
+    while (d->ooo_count > 0) {
         bool acked = d->has_peer_ack && seq_diff(d->peer_ack, d->next_seq) > 0;
-        bool full = d->ooo_bytes > s->cfg.max_ooo_bytes;
+        bool full = d->ooo_bytes > s->cfg.max_ooo_bytes ||
+                    d->ooo_count > s->cfg.max_ooo_segments;
         if (!acked && !full) {
             return;
         }
-        declare_gap(s, f, dir, d->ooo->seq);
+        declare_gap(s, f, dir, d->ooo[0]->seq);
         drain(s, f, dir);
     }
 }
@@ -219,16 +304,25 @@ static void check_hole(dump_session *s, dump_flow_internal *f, dump_dir dir) {
 static void ooo_insert(dump_session *s, dump_flow_internal *f, dump_dir dir, uint32_t seq,
                        const uint8_t *p, size_t n) {
     dump_dirstate *d = &f->d[dir];
-    if (n > UINT32_MAX / 2) {
+    if (n == 0 || n > UINT32_MAX / 2) {
         return;
     }
-    dump_ooo **pp = &d->ooo;
-    while (*pp != NULL && seq_diff((*pp)->seq, seq) < 0) {
-        pp = &(*pp)->next;
-    }
-    if (*pp != NULL && (*pp)->seq == seq && (*pp)->len >= n) {
-        f->pub.retrans_bytes[dir] += n; /* same segment seen twice */
-        return;
+    if (d->ooo_count == d->ooo_cap) {
+        /* check_hole keeps the count at most max_ooo_segments, so the array
+         * never grows past one more than that. */
+        size_t cap = d->ooo_cap ? d->ooo_cap * 2 : 16;
+        if (cap > s->cfg.max_ooo_segments + 1) {
+            cap = s->cfg.max_ooo_segments + 1;
+        }
+        if (cap <= d->ooo_count) {
+            return;
+        }
+        dump_ooo **na = realloc(d->ooo, cap * sizeof *na);
+        if (na == NULL) {
+            return;
+        }
+        d->ooo = na;
+        d->ooo_cap = cap;
     }
     dump_ooo *o = malloc(sizeof *o + n);
     if (o == NULL) {
@@ -239,8 +333,8 @@ static void ooo_insert(dump_session *s, dump_flow_internal *f, dump_dir dir, uin
     o->ts = s->cur_ts;
     o->frame = s->cur_frame;
     memcpy(o->data, p, n);
-    o->next = *pp;
-    *pp = o;
+    d->ooo[d->ooo_count++] = o;
+    ooo_sift_up(d, d->ooo_count - 1);
     d->ooo_bytes += n;
 }
 
@@ -265,7 +359,17 @@ static void tcp_data(dump_session *s, dump_flow_internal *f, dump_dir dir, uint3
         return;
     }
     if (rel > (int32_t)(1 << 30)) {
-        return; /* nonsense sequence number */
+        /* No hole this wide is ever filled from a capture: what waits is
+         * delivered after its own gaps, the jump is reported as a gap, and
+         * the stream resynchronises at this segment. */
+        while (d->ooo_count > 0) {
+            declare_gap(s, f, dir, d->ooo[0]->seq);
+            drain(s, f, dir);
+        }
+        declare_gap(s, f, dir, seq);
+        d->next_seq += (uint32_t)n;
+        deliver(s, f, dir, p, n, true);
+        return;
     }
     ooo_insert(s, f, dir, seq, p, n);
     check_hole(s, f, dir);
@@ -273,8 +377,8 @@ static void tcp_data(dump_session *s, dump_flow_internal *f, dump_dir dir, uint3
 
 static void flush_dir(dump_session *s, dump_flow_internal *f, dump_dir dir) {
     dump_dirstate *d = &f->d[dir];
-    while (d->ooo != NULL) {
-        declare_gap(s, f, dir, d->ooo->seq);
+    while (d->ooo_count > 0) {
+        declare_gap(s, f, dir, d->ooo[0]->seq);
         drain(s, f, dir);
     }
 }
@@ -348,6 +452,24 @@ static void flow_track(dump_session *s, dump_flow_internal *f) {
     dump__emit_simple(s, f, DUMP_EV_FLOW_OPEN, DUMP_C2S, 0, NULL);
 }
 
+/* make_room_in_bucket keeps every chain at most DUMP_BUCKET_MAX long, so a
+ * lookup is bounded even if the hash were ever predicted: a full bucket gives
+ * up its least recently active flow, counted as an eviction. */
+static void make_room_in_bucket(dump_session *s, size_t b) {
+    size_t len = 0;
+    dump_flow_internal *oldest = NULL;
+    for (dump_flow_internal *g = s->table[b]; g != NULL; g = g->hnext) {
+        len++;
+        if (oldest == NULL || g->last_active < oldest->last_active) {
+            oldest = g;
+        }
+    }
+    if (len >= DUMP_BUCKET_MAX) {
+        s->stats.evicted_flows++;
+        flow_close(s, oldest);
+    }
+}
+
 static dump_flow_internal *flow_create(dump_session *s, const dump_segment *seg) {
     if (s->num_flows >= s->cfg.max_flows && s->lru_tail != NULL) {
         s->stats.evicted_flows++;
@@ -375,6 +497,7 @@ static dump_flow_internal *flow_create(dump_session *s, const dump_segment *seg)
         f->a_is_client = seg->src.port > seg->dst.port;
     }
     size_t b = flow_bucket(s, &f->a, &f->b);
+    make_room_in_bucket(s, b);
     f->hnext = s->table[b];
     s->table[b] = f;
     lru_push(s, f);
@@ -416,6 +539,7 @@ void dump_feed_segment(dump_session *s, dump_time ts, uint64_t frame_no, const d
         lru_unlink(s, f);
         lru_push(s, f);
     }
+    f->last_active = ++s->activity;
     if (f->rejected || f->finished) {
         return;
     }
@@ -461,7 +585,7 @@ void dump_feed_segment(dump_session *s, dump_time ts, uint64_t frame_no, const d
         uint32_t seq = seg->seq + (syn ? 1u : 0u);
         tcp_data(s, f, dir, seq, seg->payload, seg->len);
     }
-    if (o->ooo != NULL) {
+    if (o->ooo_count > 0) {
         check_hole(s, f, (dump_dir)(1 - dir));
     }
     if ((seg->flags & DUMP_TCP_RST) != 0) {
@@ -470,8 +594,8 @@ void dump_feed_segment(dump_session *s, dump_time ts, uint64_t frame_no, const d
     }
     if ((seg->flags & DUMP_TCP_FIN) != 0) {
         f->closed_dir[dir] = true;
-        if (f->closed_dir[0] && f->closed_dir[1] && f->d[0].ooo == NULL &&
-            f->d[1].ooo == NULL) {
+        if (f->closed_dir[0] && f->closed_dir[1] && f->d[0].ooo_count == 0 &&
+            f->d[1].ooo_count == 0) {
             flow_end(s, f);
         }
     }

@@ -103,6 +103,16 @@ static void dump_usage(FILE *out) {
             "Text output: one line per packet: time, flow, endpoints, direction, then the\n"
             "members of the JSON output (same names; nulls left out, long strings cut);\n"
             "redirects are marked REDIRECT. Line-buffered on a terminal and with -i.\n"
+            "\n"
+            "Limits (any capture costs time linear in its size and bounded memory):\n"
+            "at most 65536 flows at once, the least recently active evicted first;\n"
+            "the flow table is hashed with SipHash under a random key per run and no\n"
+            "bucket holds more than 8 flows; per direction at most 4096 out-of-order\n"
+            "segments and 4 MiB waiting for a hole (past either, the hole is reported\n"
+            "as a gap); a sequence jump of more than 1 GiB is reported as a gap and\n"
+            "the stream resynchronises after it. Evictions and gaps are counted in\n"
+            "the summary.\n"
+            "\n"
             "Exit status: 0 success; 1 a file could not be read or --verify found a\n"
             "difference; 2 usage error.\n");
 }
@@ -577,7 +587,9 @@ static void summary(dump_run *r, const dump_stats *st) {
         out_u64(o, st->skipped_bytes);
         out_cstr(o, " bytes skipped, ");
         out_u64(o, st->tls_bytes);
-        out_cstr(o, " TLS bytes");
+        out_cstr(o, " TLS bytes, ");
+        out_u64(o, st->evicted_flows);
+        out_cstr(o, " flows evicted");
         out_record_end(o);
         if (r->o.verify) {
             out_cstr(o, "# verify: ");
@@ -615,6 +627,7 @@ static void summary(dump_run *r, const dump_stats *st) {
     json_member_u64(j, "gap_bytes", st->gap_bytes);
     json_member_u64(j, "skipped_bytes", st->skipped_bytes);
     json_member_u64(j, "tls_bytes", st->tls_bytes);
+    json_member_u64(j, "evicted_flows", st->evicted_flows);
     json_member_u64(j, "notes", r->notes);
     if (r->o.verify) {
         json_key(j, "verify");
