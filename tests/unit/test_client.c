@@ -156,6 +156,7 @@ static void script_init(script *s, const char *server_hex) {
 
 /* add appends one event to the trace; a run of equal events is written
  * once with its count ("row*300"). */
+static void add(script *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add(script *s, const char *fmt, ...) {
     char tok[256];
     va_list ap;

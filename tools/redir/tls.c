@@ -171,7 +171,11 @@ SSL *tls_client_new(SSL_CTX *ctx, int fd, const char *host, char *err, size_t er
         ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
     } else {
         /* SNI goes out for names only (RFC 6066 forbids addresses). */
+        /* OpenSSL's SSL_set_tlsext_host_name macro casts the const away. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
         ok = SSL_set_tlsext_host_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1;
+#pragma GCC diagnostic pop
     }
     if (ok != 1) {
         fail_ssl(err, err_len, "TLS host check setup");
