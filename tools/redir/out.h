@@ -57,6 +57,9 @@ static inline char *out_reserve(outbuf *o, size_t n) {
 void out_bytes_slow(outbuf *o, const void *p, size_t n);
 
 static inline void out_bytes(outbuf *o, const void *p, size_t n) {
+    if (n == 0) {
+        return; /* an empty view may have a NULL pointer, which memcpy may not get */
+    }
     if (o->cap - o->len >= n) {
         memcpy(o->buf + o->len, p, n);
         o->len += n;
