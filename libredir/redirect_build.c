@@ -180,8 +180,10 @@ redir_status redir_build_err_redirect(uint8_t *buf, size_t cap, size_t *out_len,
     }
     n = 0;
     message[n++] = '|';
-    memcpy(message + n, text.ptr, text.len);
-    n += text.len;
+    if (text.len > 0) { /* an empty text may be a NULL view */
+        memcpy(message + n, text.ptr, text.len);
+        n += text.len;
+    }
     message[n++] = '|';
     memcpy(message + n, host.ptr, host.len);
     n += host.len;

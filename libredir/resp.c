@@ -460,7 +460,7 @@ static redir_status feed_rows(redir_resp_tracker *t, redir_resp_event *ev, redir
         }
         ev->cursor = t->rows == 0 && is_cmd(t, REDIR_COM_STMT_EXECUTE) &&
                      (head(t)->flags & F_CURSOR) != 0 &&
-                     (ev->status & REDIR_STATUS_CURSOR_EXISTS) != 0;
+                     (ev->status & REDIR_STATUS_CURSOR_EXISTS) != 0 && !ev->more_results;
         end_result(t, ev);
         return REDIR_OK;
     }

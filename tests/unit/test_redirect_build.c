@@ -459,3 +459,16 @@ Test(round_trip, err_carrier) {
     cr_assert(ins.has_port == true);
     cr_assert(span_is(ins.raw, "|Server is being upgraded|db2.example.com:3306"));
 }
+
+/* An empty text may come as a NULL view: the message is then "||host:port"
+ * (found by fuzzing: memcpy was called with the NULL pointer). */
+Test(build_err, empty_text_as_null_view) {
+    uint8_t buf[64];
+    size_t len = 0;
+    redir_status st = redir_build_err_redirect(buf, sizeof buf, &len, 0, 4196,
+                                               redir_span_of(NULL, 0), redir_span_of(NULL, 0),
+                                               redir_span_of("db2", 3), 3307);
+    cr_assert(eq(int, st, REDIR_OK));
+    cr_assert(eq(sz, len, 4 + 3 + 10));
+    cr_assert(eq(int, memcmp(buf + 7, "||db2:3307", 10), 0));
+}
