@@ -42,7 +42,7 @@ for src in "$root"/fuzz/fuzz_*.c; do
   case "$name" in
     fuzz_dump*|fuzz_pcap*)
       [ "${#dump_objs[@]}" -gt 0 ] || continue
-      extra=(-I"$root/tools/dump" "${dump_objs[@]}" $(pkg-config --libs libpcap)) ;;
+      extra=(-I"$root/tools/dump" "${dump_objs[@]}" $(pkg-config --libs libpcap libsodium)) ;;
   esac
   $CC "${cflags[@]}" "$src" "${objs[@]}" "${extra[@]}" -lz -o "$out/$name" \
     2>>"$out/build.log" || { tail -n 30 "$out/build.log"; exit 1; }
